@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 module for the running kernel's headers, and the CLI
+# make module KDIR=... module for another kernel's headers
+# make cli             the lyncedge CLI (userspace/)
+# make check           host unit tests of the matching core (ASan, UBSan)
+# make test            everything: host unit tests and the VM selftests
+# make demo            boot a VM, load the module, show the table enforced
+#
+# Kbuild is read directly by DKMS and by "make -C KDIR M=..."; this file is
+# only the developer's front end.
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+
+# Each kernel gets its own mirror of the sources, so builds for 6.1 and 6.12
+# live side by side and the source tree stays free of Kbuild output.
+MODULE_BUILD_DIR ?= build/module/$(KRELEASE)
+MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h module/uapi/*.h)
+
+VM_KERNEL ?= 6.1
+
+.PHONY: all module cli check test vmtest demo deps checkpatch clean
+
+all: module cli
+
+module:
+	@test -n "$(KRELEASE)" || { echo "no kernel headers in $(KDIR): install linux-headers-$(KVER) or pass KDIR=" >&2; exit 1; }
+	@mkdir -p $(MODULE_BUILD_DIR)
+	@cp --parents -u $(MODULE_SOURCES) $(MODULE_BUILD_DIR)/
+	$(MAKE) -C $(KDIR) M=$(abspath $(MODULE_BUILD_DIR)) modules
+
+cli:
+	$(MAKE) -C userspace
+
+check:
+	$(MAKE) -C selftests/unit run
+
+deps:
+	selftests/install-deps.sh
+
+vmtest: deps cli
+	selftests/qemu/run.sh --kernel $(VM_KERNEL) -- selftests/run_vm_tests.sh
+
+test: deps
+	selftests/run_all.sh
+
+demo: deps cli
+	selftests/qemu/run.sh --kernel $(VM_KERNEL) -- selftests/demo.sh
+
+checkpatch:
+	selftests/checkpatch.sh
+
+clean:
+	rm -rf build
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests/unit clean

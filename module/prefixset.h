@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An immutable set of IPv4/IPv6 prefixes with a lookup that answers "is this
+ * address covered by any prefix?" in O(log n).
+ *
+ * A set is never changed once built: an update builds a new set from the old
+ * one plus the changes, and the caller publishes it (RCU in the kernel).
+ * Besides the prefixes as configured (kept for listing and deletion), a set
+ * holds their union as sorted, disjoint, non-adjacent address ranges, which
+ * is what lookups search.
+ */
+#ifndef _LYNCEDGE_PREFIXSET_H
+#define _LYNCEDGE_PREFIXSET_H
+
+#include "portable.h"
+
+enum lyncedge_family {
+	LYNCEDGE_IPV4 = 4,
+	LYNCEDGE_IPV6 = 6,
+};
+
+/* IPv6 addresses in host order, so comparisons are plain integer ones. */
+struct lyncedge_u128 {
+	u64 hi;
+	u64 lo;
+};
+
+/* A host-order address; v4 for LYNCEDGE_IPV4, v6 for LYNCEDGE_IPV6. */
+struct lyncedge_addr {
+	u8 family;
+	union {
+		u32 v4;
+		struct lyncedge_u128 v6;
+	};
+};
+
+struct lyncedge_prefix {
+	struct lyncedge_addr addr;
+	u8 len;
+};
+
+enum lyncedge_prefix_error {
+	LYNCEDGE_PREFIX_OK,
+	LYNCEDGE_PREFIX_BAD_FAMILY,
+	LYNCEDGE_PREFIX_BAD_LENGTH,
+	LYNCEDGE_PREFIX_HOST_BITS,
+};
+
+struct lyncedge_prefix4 {
+	u32 addr;
+	u8 len;
+};
+
+struct lyncedge_prefix6 {
+	struct lyncedge_u128 addr;
+	u8 len;
+};
+
+struct lyncedge_set {
+	lyncedge_rcu_head rcu;
+	u32 nr_prefixes4;
+	u32 nr_prefixes6;
+	u32 nr_ranges4;
+	u32 nr_ranges6;
+	/* Sorted by address, then length; no duplicates. */
+	struct lyncedge_prefix4 *prefixes4;
+	struct lyncedge_prefix6 *prefixes6;
+	/* Range i is [first[i], last[i]]; first[] is sorted. */
+	u32 *first4;
+	u32 *last4;
+	struct lyncedge_u128 *first6;
+	struct lyncedge_u128 *last6;
+};
+
+/* Where an update failed, to point the caller at the offending input. */
+struct lyncedge_set_error {
+	bool in_del;	/* the bad prefix is in the delete list */
+	u32 index;	/* its position in that list */
+};
+
+enum lyncedge_prefix_error lyncedge_prefix_check(const struct lyncedge_prefix *p);
+
+/*
+ * Build *out = (old + add) - del. old may be NULL (empty); *out is NULL when
+ * the result is empty. Adding a prefix that is present is a no-op; deleting
+ * one that is absent fails. Returns 0, -EINVAL (a prefix fails
+ * lyncedge_prefix_check), -ENOENT (deleting an absent prefix), -ENOSPC (the
+ * result would hold more than max_prefixes) or -ENOMEM; on failure nothing
+ * is allocated and *err says which input was at fault (not for -ENOMEM).
+ */
+int lyncedge_set_update(const struct lyncedge_set *old,
+			const struct lyncedge_prefix *add, u32 nr_add,
+			const struct lyncedge_prefix *del, u32 nr_del,
+			u32 max_prefixes, struct lyncedge_set **out,
+			struct lyncedge_set_error *err);
+
+/* Frees at once; in the kernel, published sets go through kvfree_rcu(). */
+void lyncedge_set_free(struct lyncedge_set *set);
+
+bool lyncedge_set_contains(const struct lyncedge_set *set,
+			   const struct lyncedge_addr *addr);
+
+static inline u32 lyncedge_set_size(const struct lyncedge_set *set)
+{
+	return set ? set->nr_prefixes4 + set->nr_prefixes6 : 0;
+}
+
+/* The pos-th prefix, IPv4 ones first, in the order of the set. */
+void lyncedge_set_prefix_at(const struct lyncedge_set *set, u32 pos,
+			    struct lyncedge_prefix *out);
+
+/* Bytes the set occupies, for memory accounting. */
+size_t lyncedge_set_bytes(const struct lyncedge_set *set);
+
+#endif /* _LYNCEDGE_PREFIXSET_H */

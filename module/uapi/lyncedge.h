@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * lyncedge generic netlink API, shared by nf_lyncedge.ko and the lyncedge CLI.
+ *
+ * Family name LYNCEDGE_GENL_NAME, version LYNCEDGE_GENL_VERSION. Every
+ * command acts on the network namespace of the requesting socket and needs
+ * CAP_NET_ADMIN over that namespace (reading a firewall's configuration is
+ * as privileged as changing it, as with nftables and WireGuard).
+ *
+ * Sets: LYNCEDGE_SET_EDGE holds the Edge Server access-interface addresses;
+ * PARTNERS, CLIENTS and MESSENGER are the peers the table's rows name. A set
+ * is a list of distinct IPv4/IPv6 prefixes; an address is a member when any
+ * prefix of the set covers it.
+ *
+ * A prefix travels as a nest of LYNCEDGE_PREFIX_A_* holding exactly one of
+ * ADDR4 (4 bytes, network order) or ADDR6 (16 bytes), and LEN (0..32 for
+ * IPv4, 0..128 for IPv6). Host bits beyond LEN must be zero.
+ *
+ * LYNCEDGE_CMD_GET_CONFIG (doit)
+ *   Reply: MODE, one SET_INFO per set, one RULE per row of the table (with
+ *   its counters), one DENY per deny reason, ACCEPT_STATE_PACKETS/_BYTES.
+ *
+ * LYNCEDGE_CMD_SET_MODE (doit)
+ *   Request: MODE. Leaving LYNCEDGE_MODE_OFF registers the hooks and takes a
+ *   conntrack reference for the namespace; returning to it releases both.
+ *
+ * LYNCEDGE_CMD_ADD_PREFIXES, LYNCEDGE_CMD_DEL_PREFIXES (doit)
+ *   Request: SET, PREFIXES (a nest of LYNCEDGE_A_PREFIX nests). The whole
+ *   message applies or none of it does. Adding a prefix already present is
+ *   not an error; deleting one that is absent is (ENOENT). Deleting removes
+ *   only that exact prefix, not addresses other prefixes still cover.
+ *
+ * LYNCEDGE_CMD_FLUSH_SET (doit)
+ *   Request: SET, or no SET to flush all four sets.
+ *
+ * LYNCEDGE_CMD_TEST_ADDRESS (doit)
+ *   Request: SET, ADDRESS (a prefix nest whose LEN is omitted or full).
+ *   Reply: SET, MEMBER (u8, 1 when the address is in the set).
+ *
+ * LYNCEDGE_CMD_GET_PREFIXES (dump)
+ *   Request: SET. Replies: one message per batch, each with SET and
+ *   PREFIXES. A dump that raced with an update is flagged NLM_F_DUMP_INTR
+ *   and should be restarted.
+ */
+#ifndef _UAPI_LINUX_LYNCEDGE_H
+#define _UAPI_LINUX_LYNCEDGE_H
+
+#define LYNCEDGE_GENL_NAME	"lyncedge"
+#define LYNCEDGE_GENL_VERSION	1
+
+enum lyncedge_cmd {
+	LYNCEDGE_CMD_UNSPEC,
+	LYNCEDGE_CMD_GET_CONFIG,
+	LYNCEDGE_CMD_SET_MODE,
+	LYNCEDGE_CMD_ADD_PREFIXES,
+	LYNCEDGE_CMD_DEL_PREFIXES,
+	LYNCEDGE_CMD_FLUSH_SET,
+	LYNCEDGE_CMD_TEST_ADDRESS,
+	LYNCEDGE_CMD_GET_PREFIXES,
+
+	__LYNCEDGE_CMD_LAST
+};
+#define LYNCEDGE_CMD_MAX (__LYNCEDGE_CMD_LAST - 1)
+
+enum lyncedge_mode {
+	LYNCEDGE_MODE_OFF,
+	LYNCEDGE_MODE_MONITOR,
+	LYNCEDGE_MODE_ENFORCE,
+
+	__LYNCEDGE_MODE_LAST
+};
+#define LYNCEDGE_MODE_MAX (__LYNCEDGE_MODE_LAST - 1)
+
+enum lyncedge_set_id {
+	LYNCEDGE_SET_EDGE,
+	LYNCEDGE_SET_PARTNERS,
+	LYNCEDGE_SET_CLIENTS,
+	LYNCEDGE_SET_MESSENGER,
+
+	__LYNCEDGE_SET_LAST
+};
+#define LYNCEDGE_SET_MAX (__LYNCEDGE_SET_LAST - 1)
+#define LYNCEDGE_SET_COUNT __LYNCEDGE_SET_LAST
+
+/* Why a packet on edge traffic was denied (or, in monitor mode, would be). */
+enum lyncedge_deny_reason {
+	LYNCEDGE_DENY_NO_RULE,		/* new flow that no row allows */
+	LYNCEDGE_DENY_INVALID,		/* conntrack state INVALID */
+	LYNCEDGE_DENY_MALFORMED,	/* truncated or unparsable headers */
+
+	__LYNCEDGE_DENY_LAST
+};
+#define LYNCEDGE_DENY_MAX (__LYNCEDGE_DENY_LAST - 1)
+#define LYNCEDGE_DENY_COUNT __LYNCEDGE_DENY_LAST
+
+enum lyncedge_attr {
+	LYNCEDGE_A_UNSPEC,
+	LYNCEDGE_A_MODE,		/* u8, enum lyncedge_mode */
+	LYNCEDGE_A_SET,			/* u8, enum lyncedge_set_id */
+	LYNCEDGE_A_PREFIXES,		/* nest of LYNCEDGE_A_PREFIX */
+	LYNCEDGE_A_ADDRESS,		/* nest, LYNCEDGE_PREFIX_A_* */
+	LYNCEDGE_A_MEMBER,		/* u8, 0 or 1 */
+	LYNCEDGE_A_SET_INFO,		/* nest, LYNCEDGE_SET_INFO_A_*, multi */
+	LYNCEDGE_A_RULE,		/* nest, LYNCEDGE_RULE_A_*, multi */
+	LYNCEDGE_A_DENY,		/* nest, LYNCEDGE_DENY_A_*, multi */
+	LYNCEDGE_A_ACCEPT_STATE_PACKETS,	/* u64, established/related */
+	LYNCEDGE_A_ACCEPT_STATE_BYTES,	/* u64 */
+	LYNCEDGE_A_PAD,
+
+	__LYNCEDGE_A_LAST
+};
+#define LYNCEDGE_A_MAX (__LYNCEDGE_A_LAST - 1)
+
+/* Inside LYNCEDGE_A_PREFIXES: each element is of this type. */
+enum lyncedge_prefixes_attr {
+	LYNCEDGE_PREFIXES_A_UNSPEC,
+	LYNCEDGE_PREFIXES_A_PREFIX,	/* nest, LYNCEDGE_PREFIX_A_* */
+
+	__LYNCEDGE_PREFIXES_A_LAST
+};
+#define LYNCEDGE_PREFIXES_A_MAX (__LYNCEDGE_PREFIXES_A_LAST - 1)
+
+enum lyncedge_prefix_attr {
+	LYNCEDGE_PREFIX_A_UNSPEC,
+	LYNCEDGE_PREFIX_A_ADDR4,	/* binary, 4 bytes, network order */
+	LYNCEDGE_PREFIX_A_ADDR6,	/* binary, 16 bytes, network order */
+	LYNCEDGE_PREFIX_A_LEN,		/* u8 */
+
+	__LYNCEDGE_PREFIX_A_LAST
+};
+#define LYNCEDGE_PREFIX_A_MAX (__LYNCEDGE_PREFIX_A_LAST - 1)
+
+enum lyncedge_set_info_attr {
+	LYNCEDGE_SET_INFO_A_UNSPEC,
+	LYNCEDGE_SET_INFO_A_SET,	/* u8, enum lyncedge_set_id */
+	LYNCEDGE_SET_INFO_A_PREFIXES4,	/* u32, IPv4 prefixes */
+	LYNCEDGE_SET_INFO_A_PREFIXES6,	/* u32, IPv6 prefixes */
+
+	__LYNCEDGE_SET_INFO_A_LAST
+};
+#define LYNCEDGE_SET_INFO_A_MAX (__LYNCEDGE_SET_INFO_A_LAST - 1)
+
+enum lyncedge_rule_attr {
+	LYNCEDGE_RULE_A_UNSPEC,
+	LYNCEDGE_RULE_A_INDEX,		/* u8, 1-based row number */
+	LYNCEDGE_RULE_A_NAME,		/* string, e.g. "SIP/MTLS" */
+	LYNCEDGE_RULE_A_PROTO,		/* u8, IPPROTO_TCP or IPPROTO_UDP */
+	LYNCEDGE_RULE_A_PORT_MIN,	/* u16, destination port, host order */
+	LYNCEDGE_RULE_A_PORT_MAX,	/* u16 */
+	LYNCEDGE_RULE_A_SRC_SET,	/* u8, enum lyncedge_set_id */
+	LYNCEDGE_RULE_A_DST_SET,	/* u8, enum lyncedge_set_id */
+	LYNCEDGE_RULE_A_PACKETS,	/* u64 */
+	LYNCEDGE_RULE_A_BYTES,		/* u64 */
+	LYNCEDGE_RULE_A_PAD,
+
+	__LYNCEDGE_RULE_A_LAST
+};
+#define LYNCEDGE_RULE_A_MAX (__LYNCEDGE_RULE_A_LAST - 1)
+
+enum lyncedge_deny_attr {
+	LYNCEDGE_DENY_A_UNSPEC,
+	LYNCEDGE_DENY_A_REASON,		/* u8, enum lyncedge_deny_reason */
+	LYNCEDGE_DENY_A_PACKETS,	/* u64 */
+	LYNCEDGE_DENY_A_BYTES,		/* u64 */
+	LYNCEDGE_DENY_A_PAD,
+
+	__LYNCEDGE_DENY_A_LAST
+};
+#define LYNCEDGE_DENY_A_MAX (__LYNCEDGE_DENY_A_LAST - 1)
+
+#endif /* _UAPI_LINUX_LYNCEDGE_H */

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Prefix set unit tests: edge cases by hand, then randomized comparison of
+ * the range lookup against a brute-force list after many updates.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include "kselftest.h"
+#include "reference.h"
+
+static void test_prefix_check(void)
+{
+	struct lyncedge_prefix bad_family = prefix4(0, 0);
+
+	bad_family.addr.family = 5;
+	ksft_test_result(lyncedge_prefix_check(&bad_family) == LYNCEDGE_PREFIX_BAD_FAMILY,
+			 "unknown family is refused\n");
+	ksft_test_result(lyncedge_prefix_check(&(struct lyncedge_prefix){ .addr = prefix4(0, 33).addr, .len = 33 })
+			 == LYNCEDGE_PREFIX_BAD_LENGTH, "IPv4 /33 is refused\n");
+	ksft_test_result(lyncedge_prefix_check(&(struct lyncedge_prefix){ .addr = prefix6(0, 0, 0).addr, .len = 129 })
+			 == LYNCEDGE_PREFIX_BAD_LENGTH, "IPv6 /129 is refused\n");
+	ksft_test_result(lyncedge_prefix_check(&(struct lyncedge_prefix){ .addr = prefix4(0xc6336401, 0).addr, .len = 24 })
+			 == LYNCEDGE_PREFIX_HOST_BITS, "198.51.100.1/24 has host bits set\n");
+	ksft_test_result(lyncedge_prefix_check(&(struct lyncedge_prefix){ .addr = prefix6(0, 1, 0).addr, .len = 127 })
+			 == LYNCEDGE_PREFIX_HOST_BITS, "::1/127 has host bits set\n");
+	ksft_test_result(lyncedge_prefix_check(&(struct lyncedge_prefix){ .addr = prefix6(1, 0, 0).addr, .len = 64 })
+			 == LYNCEDGE_PREFIX_OK &&
+			 lyncedge_prefix_check(&(struct lyncedge_prefix){ .addr = prefix6(0, 0, 0).addr, .len = 0 })
+			 == LYNCEDGE_PREFIX_OK &&
+			 lyncedge_prefix_check(&(struct lyncedge_prefix){ .addr = prefix4(0xffffffff, 0).addr, .len = 32 })
+			 == LYNCEDGE_PREFIX_OK, "valid prefixes pass, /0 to full length\n");
+}
+
+static void test_edges(void)
+{
+	struct lyncedge_prefix any[] = { prefix4(0, 0), prefix6(0, 0, 0) };
+	struct lyncedge_prefix top[] = { prefix4(0xffffff00, 24), prefix6(~0ULL, ~0ULL, 128) };
+	struct lyncedge_set *set;
+	bool ok;
+
+	set = set_of(any, 2);
+	ok = lyncedge_set_contains(set, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV4, .v4 = 0 }) &&
+	     lyncedge_set_contains(set, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV4, .v4 = ~0U }) &&
+	     lyncedge_set_contains(set, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV6, .v6 = { 0, 0 } }) &&
+	     lyncedge_set_contains(set, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV6, .v6 = { ~0ULL, ~0ULL } });
+	ksft_test_result(ok, "0.0.0.0/0 and ::/0 cover every address\n");
+	lyncedge_set_free(set);
+
+	set = set_of(top, 2);
+	ok = lyncedge_set_contains(set, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV4, .v4 = ~0U }) &&
+	     !lyncedge_set_contains(set, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV4, .v4 = 0xfffffeff }) &&
+	     lyncedge_set_contains(set, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV6, .v6 = { ~0ULL, ~0ULL } }) &&
+	     !lyncedge_set_contains(set, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV6, .v6 = { ~0ULL, ~0ULL - 1 } });
+	ksft_test_result(ok, "prefixes at the top of the address space\n");
+	lyncedge_set_free(set);
+
+	ksft_test_result(!lyncedge_set_contains(NULL, &(struct lyncedge_addr){ .family = LYNCEDGE_IPV4, .v4 = 0 }),
+			 "an empty set matches nothing\n");
+}
+
+static void test_update_errors(void)
+{
+	struct lyncedge_prefix base[] = { prefix4(0x0a000000, 8), prefix6(0x20010db800000000ULL, 0, 32) };
+	struct lyncedge_prefix del[] = { prefix4(0x0a000000, 8), prefix4(0x0b000000, 8) };
+	struct lyncedge_prefix bad[] = { prefix4(0x0a000000, 8), prefix4(0x0a000001, 8) };
+	struct lyncedge_set *set = set_of(base, 2), *out;
+	struct lyncedge_set_error err = { 0 };
+	int ret;
+
+	ret = lyncedge_set_update(set, NULL, 0, del, 2, ~0U, &out, &err);
+	ksft_test_result(ret == -ENOENT && err.in_del && err.index == 1 && !out,
+			 "deleting an absent prefix fails and names it\n");
+	ret = lyncedge_set_update(set, bad, 2, NULL, 0, ~0U, &out, &err);
+	ksft_test_result(ret == -EINVAL && !err.in_del && err.index == 1 && !out,
+			 "host bits in an added prefix fail and name it\n");
+	ret = lyncedge_set_update(set, bad, 1, NULL, 0, 2, &out, &err);
+	ksft_test_result(ret == 0 && lyncedge_set_size(out) == 2,
+			 "re-adding a present prefix is a no-op, within the limit\n");
+	lyncedge_set_free(out);
+	ret = lyncedge_set_update(set, &base[0], 0, NULL, 0, 1, &out, &err);
+	ksft_test_result(ret == -ENOSPC && !out, "the size limit is enforced\n");
+	ret = lyncedge_set_update(set, NULL, 0, base, 2, ~0U, &out, &err);
+	ksft_test_result(ret == 0 && !out, "deleting everything gives the empty set\n");
+	lyncedge_set_free(set);
+}
+
+static struct lyncedge_prefix random_prefix(void)
+{
+	struct lyncedge_prefix p;
+	u64 r = rng();
+
+	/* Mostly long prefixes, some short ones, so ranges nest and touch. */
+	if (r & 1)
+		p = prefix4((u32)rng(), (r >> 8) % 4 ? 16 + (r >> 16) % 17 : (r >> 16) % 33);
+	else
+		p = prefix6(0x20010db800000000ULL | (rng() & 0xffffffffULL), rng(),
+			    (r >> 8) % 4 ? 32 + (r >> 16) % 97 : (r >> 16) % 129);
+	return masked(p);
+}
+
+/* An address near a prefix of the reference, or anywhere. */
+static struct lyncedge_addr probe_address(const struct lyncedge_prefix *ref, u32 n)
+{
+	struct lyncedge_prefix p;
+	u64 r = rng();
+
+	if (!n || r % 5 == 0)
+		return random_prefix().addr;
+	p = ref[(r >> 8) % n];
+	if (p.addr.family == LYNCEDGE_IPV4) {
+		u32 span = p.len >= 32 ? 0 : ~0U >> p.len;
+
+		p.addr.v4 += (r >> 40) % 3 == 0 ? 0 : (r >> 40) % 3 == 1 ? span : span + 1;
+		if ((r >> 50) & 1)
+			p.addr.v4 -= 1;
+	} else {
+		p.addr.v6.lo += (r >> 40) & 1 ? 0 : ~0ULL;
+		if ((r >> 50) & 1)
+			p.addr.v6.lo -= 1;
+	}
+	return p.addr;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct lyncedge_prefix *x = a, *y = b;
+
+	return memcmp(x, y, sizeof(*x));
+}
+
+static void test_random(u64 seed, u32 rounds, u32 batch, u32 lookups)
+{
+	struct lyncedge_prefix *ref = calloc((size_t)rounds * batch + 1, sizeof(*ref));
+	struct lyncedge_prefix *add = calloc(batch, sizeof(*add));
+	struct lyncedge_prefix *del = calloc(batch, sizeof(*del));
+	struct lyncedge_set *set = NULL, *next;
+	struct lyncedge_set_error err;
+	u32 n = 0, round, i, mismatches = 0, listing_errors = 0;
+
+	rng_seed(seed);
+	for (round = 0; round < rounds; round++) {
+		u32 nr_add = 1 + rng() % batch, nr_del = 0;
+
+		for (i = 0; i < nr_add; i++)
+			add[i] = random_prefix();
+		/* Delete some present prefixes (not ones added this round). */
+		for (i = 0; i < n && nr_del < batch / 4; i++)
+			if (rng() % 8 == 0)
+				del[nr_del++] = ref[i];
+		if (lyncedge_set_update(set, add, nr_add, del, nr_del, ~0U, &next, &err)) {
+			ksft_test_result_fail("random update %u failed\n", round);
+			goto out;
+		}
+		lyncedge_set_free(set);
+		set = next;
+
+		/* The reference, a plain list: (old + add) - del. */
+		for (i = 0; i < nr_add; i++) {
+			u32 j;
+
+			for (j = 0; j < n && cmp_ref(&ref[j], &add[i]); j++)
+				;
+			if (j == n)
+				ref[n++] = add[i];
+		}
+		for (i = 0; i < nr_del; i++) {
+			u32 j;
+
+			for (j = 0; j < n; j++)
+				if (!cmp_ref(&ref[j], &del[i]))
+					ref[j] = ref[--n];
+		}
+
+		for (i = 0; i < lookups; i++) {
+			struct lyncedge_addr a = probe_address(ref, n);
+
+			if (lyncedge_set_contains(set, &a) != naive_contains(ref, n, &a))
+				mismatches++;
+		}
+		if (lyncedge_set_size(set) != n)
+			listing_errors++;
+	}
+	for (i = 0; i < lyncedge_set_size(set); i++) {
+		struct lyncedge_prefix p;
+		u32 j;
+
+		lyncedge_set_prefix_at(set, i, &p);
+		for (j = 0; j < n && cmp_ref(&ref[j], &p); j++)
+			;
+		if (j == n)
+			listing_errors++;
+	}
+	ksft_test_result(!mismatches && !listing_errors,
+			 "random: seed %llu, %u rounds of up to %u changes, %u prefixes: %u lookup mismatches, %u listing errors\n",
+			 (unsigned long long)seed, rounds, batch, n, mismatches, listing_errors);
+out:
+	lyncedge_set_free(set);
+	free(ref);
+	free(add);
+	free(del);
+}
+
+static void test_large(u64 seed, u32 n, u32 lookups)
+{
+	struct lyncedge_prefix *ref = calloc(n, sizeof(*ref));
+	struct lyncedge_set *set;
+	u32 i, mismatches = 0;
+
+	rng_seed(seed);
+	for (i = 0; i < n; i++)
+		ref[i] = random_prefix();
+	set = set_of(ref, n);
+	for (i = 0; i < lookups; i++) {
+		struct lyncedge_addr a = probe_address(ref, n);
+
+		if (lyncedge_set_contains(set, &a) != naive_contains(ref, n, &a))
+			mismatches++;
+	}
+	ksft_test_result(!mismatches && lyncedge_set_size(set) <= n,
+			 "large: %u random prefixes (%u distinct, %zu bytes), %u lookups, %u mismatches\n",
+			 n, lyncedge_set_size(set), lyncedge_set_bytes(set), lookups, mismatches);
+	lyncedge_set_free(set);
+	free(ref);
+}
+
+int main(void)
+{
+	const char *env = getenv("LYNCEDGE_TEST_SEED");
+	u64 seed = env ? strtoull(env, NULL, 0) : 20131101;
+
+	ksft_print_header();
+	ksft_set_plan(17);
+	test_prefix_check();
+	test_edges();
+	test_update_errors();
+	test_random(seed, 200, 64, 500);
+	test_random(seed + 1, 50, 1000, 2000);
+	test_large(seed + 2, 100000, 3000);
+	ksft_finished();
+}
