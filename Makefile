@@ -12,7 +12,9 @@
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
-KRELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# Debian's include/config/kernel.release holds the upstream version; the
+# release modules are installed under is UTS_RELEASE.
+KRELEASE = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
 # Each kernel gets its own mirror of the sources, so builds for 6.1 and 6.12
 # live side by side and the source tree stays free of Kbuild output.

@@ -57,7 +57,7 @@ struct lyncedge_prefix6 {
 };
 
 struct lyncedge_set {
-	lyncedge_rcu_head rcu;
+	struct lyncedge_rcu_head rcu;
 	u32 nr_prefixes4;
 	u32 nr_prefixes6;
 	u32 nr_ranges4;

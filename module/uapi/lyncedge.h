@@ -60,6 +60,7 @@ enum lyncedge_cmd {
 
 	__LYNCEDGE_CMD_LAST
 };
+
 #define LYNCEDGE_CMD_MAX (__LYNCEDGE_CMD_LAST - 1)
 
 enum lyncedge_mode {
@@ -69,6 +70,7 @@ enum lyncedge_mode {
 
 	__LYNCEDGE_MODE_LAST
 };
+
 #define LYNCEDGE_MODE_MAX (__LYNCEDGE_MODE_LAST - 1)
 
 enum lyncedge_set_id {
@@ -79,6 +81,7 @@ enum lyncedge_set_id {
 
 	__LYNCEDGE_SET_LAST
 };
+
 #define LYNCEDGE_SET_MAX (__LYNCEDGE_SET_LAST - 1)
 #define LYNCEDGE_SET_COUNT __LYNCEDGE_SET_LAST
 
@@ -90,6 +93,7 @@ enum lyncedge_deny_reason {
 
 	__LYNCEDGE_DENY_LAST
 };
+
 #define LYNCEDGE_DENY_MAX (__LYNCEDGE_DENY_LAST - 1)
 #define LYNCEDGE_DENY_COUNT __LYNCEDGE_DENY_LAST
 
@@ -109,6 +113,7 @@ enum lyncedge_attr {
 
 	__LYNCEDGE_A_LAST
 };
+
 #define LYNCEDGE_A_MAX (__LYNCEDGE_A_LAST - 1)
 
 /* Inside LYNCEDGE_A_PREFIXES: each element is of this type. */
@@ -118,6 +123,7 @@ enum lyncedge_prefixes_attr {
 
 	__LYNCEDGE_PREFIXES_A_LAST
 };
+
 #define LYNCEDGE_PREFIXES_A_MAX (__LYNCEDGE_PREFIXES_A_LAST - 1)
 
 enum lyncedge_prefix_attr {
@@ -128,6 +134,7 @@ enum lyncedge_prefix_attr {
 
 	__LYNCEDGE_PREFIX_A_LAST
 };
+
 #define LYNCEDGE_PREFIX_A_MAX (__LYNCEDGE_PREFIX_A_LAST - 1)
 
 enum lyncedge_set_info_attr {
@@ -138,6 +145,7 @@ enum lyncedge_set_info_attr {
 
 	__LYNCEDGE_SET_INFO_A_LAST
 };
+
 #define LYNCEDGE_SET_INFO_A_MAX (__LYNCEDGE_SET_INFO_A_LAST - 1)
 
 enum lyncedge_rule_attr {
@@ -155,6 +163,7 @@ enum lyncedge_rule_attr {
 
 	__LYNCEDGE_RULE_A_LAST
 };
+
 #define LYNCEDGE_RULE_A_MAX (__LYNCEDGE_RULE_A_LAST - 1)
 
 enum lyncedge_deny_attr {
@@ -166,6 +175,7 @@ enum lyncedge_deny_attr {
 
 	__LYNCEDGE_DENY_A_LAST
 };
+
 #define LYNCEDGE_DENY_A_MAX (__LYNCEDGE_DENY_A_LAST - 1)
 
 #endif /* _UAPI_LINUX_LYNCEDGE_H */

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The "lyncedge" generic netlink family; the API is described in
+ * uapi/lyncedge.h. Policies bound every attribute; what a policy cannot
+ * express (a prefix length against its family, host bits) is checked here,
+ * and every refusal carries an extack message.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "compat.h"
+#include "netlink.h"
+#include "pernet.h"
+#include "uapi/lyncedge.h"
+
+static struct genl_family lyncedge_genl_family;
+
+static const struct nla_policy lyncedge_prefix_policy[LYNCEDGE_PREFIX_A_MAX + 1] = {
+	[LYNCEDGE_PREFIX_A_ADDR4] = NLA_POLICY_EXACT_LEN(4),
+	[LYNCEDGE_PREFIX_A_ADDR6] = NLA_POLICY_EXACT_LEN(16),
+	[LYNCEDGE_PREFIX_A_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+};
+
+static const struct nla_policy lyncedge_prefixes_policy[LYNCEDGE_PREFIXES_A_MAX + 1] = {
+	[LYNCEDGE_PREFIXES_A_PREFIX] = NLA_POLICY_NESTED(lyncedge_prefix_policy),
+};
+
+static const struct nla_policy lyncedge_policy[LYNCEDGE_A_MAX + 1] = {
+	[LYNCEDGE_A_MODE] = NLA_POLICY_MAX(NLA_U8, LYNCEDGE_MODE_MAX),
+	[LYNCEDGE_A_SET] = NLA_POLICY_MAX(NLA_U8, LYNCEDGE_SET_MAX),
+	[LYNCEDGE_A_PREFIXES] = NLA_POLICY_NESTED(lyncedge_prefixes_policy),
+	[LYNCEDGE_A_ADDRESS] = NLA_POLICY_NESTED(lyncedge_prefix_policy),
+};
+
+/* Decode a prefix nest; with want_address, LEN may only be full length. */
+static int parse_prefix(const struct nlattr *nest, bool want_address,
+			struct lyncedge_prefix *p, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[LYNCEDGE_PREFIX_A_MAX + 1];
+	unsigned int full;
+	__be64 half[2];
+	int err;
+
+	err = nla_parse_nested(tb, LYNCEDGE_PREFIX_A_MAX, nest,
+			       lyncedge_prefix_policy, extack);
+	if (err)
+		return err;
+	if (!tb[LYNCEDGE_PREFIX_A_ADDR4] == !tb[LYNCEDGE_PREFIX_A_ADDR6]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "an address needs exactly one of ADDR4 and ADDR6");
+		return -EINVAL;
+	}
+
+	memset(p, 0, sizeof(*p));
+	if (tb[LYNCEDGE_PREFIX_A_ADDR4]) {
+		p->addr.family = LYNCEDGE_IPV4;
+		p->addr.v4 = ntohl(nla_get_in_addr(tb[LYNCEDGE_PREFIX_A_ADDR4]));
+		full = 32;
+	} else {
+		nla_memcpy(half, tb[LYNCEDGE_PREFIX_A_ADDR6], sizeof(half));
+		p->addr.family = LYNCEDGE_IPV6;
+		p->addr.v6.hi = be64_to_cpu(half[0]);
+		p->addr.v6.lo = be64_to_cpu(half[1]);
+		full = 128;
+	}
+
+	p->len = full;
+	if (tb[LYNCEDGE_PREFIX_A_LEN])
+		p->len = nla_get_u8(tb[LYNCEDGE_PREFIX_A_LEN]);
+	if (p->len > full) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LYNCEDGE_PREFIX_A_LEN],
+				    "prefix length is longer than the address");
+		return -EINVAL;
+	}
+	if (want_address && p->len != full) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[LYNCEDGE_PREFIX_A_LEN],
+				    "an address is needed here, not a prefix");
+		return -EINVAL;
+	}
+	if (lyncedge_prefix_check(p) == LYNCEDGE_PREFIX_HOST_BITS) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "prefix has host bits set beyond its length");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int put_prefix(struct sk_buff *skb, const struct lyncedge_prefix *p)
+{
+	struct nlattr *nest;
+	__be64 half[2];
+	int err;
+
+	nest = nla_nest_start(skb, LYNCEDGE_PREFIXES_A_PREFIX);
+	if (!nest)
+		return -EMSGSIZE;
+	if (p->addr.family == LYNCEDGE_IPV4) {
+		err = nla_put_in_addr(skb, LYNCEDGE_PREFIX_A_ADDR4,
+				      htonl(p->addr.v4));
+	} else {
+		half[0] = cpu_to_be64(p->addr.v6.hi);
+		half[1] = cpu_to_be64(p->addr.v6.lo);
+		err = nla_put(skb, LYNCEDGE_PREFIX_A_ADDR6, sizeof(half), half);
+	}
+	if (err || nla_put_u8(skb, LYNCEDGE_PREFIX_A_LEN, p->len)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_counter(struct sk_buff *skb, int packets, int bytes, int pad,
+		       const struct lyncedge_counter *c)
+{
+	if (nla_put_u64_64bit(skb, packets, c->packets, pad) ||
+	    nla_put_u64_64bit(skb, bytes, c->bytes, pad))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int put_rule(struct sk_buff *skb, unsigned int i,
+		    const struct lyncedge_counter *c)
+{
+	const struct lyncedge_rule *r = &lyncedge_rules[i];
+	struct nlattr *nest = nla_nest_start(skb, LYNCEDGE_A_RULE);
+
+	if (!nest ||
+	    nla_put_u8(skb, LYNCEDGE_RULE_A_INDEX, i + 1) ||
+	    nla_put_string(skb, LYNCEDGE_RULE_A_NAME, r->service) ||
+	    nla_put_u8(skb, LYNCEDGE_RULE_A_PROTO, r->proto) ||
+	    nla_put_u16(skb, LYNCEDGE_RULE_A_PORT_MIN, r->dport_min) ||
+	    nla_put_u16(skb, LYNCEDGE_RULE_A_PORT_MAX, r->dport_max) ||
+	    nla_put_u8(skb, LYNCEDGE_RULE_A_SRC_SET, r->src_set) ||
+	    nla_put_u8(skb, LYNCEDGE_RULE_A_DST_SET, r->dst_set) ||
+	    put_counter(skb, LYNCEDGE_RULE_A_PACKETS, LYNCEDGE_RULE_A_BYTES,
+			LYNCEDGE_RULE_A_PAD, c))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int put_config(struct sk_buff *skb, struct lyncedge_net *ln)
+{
+	struct lyncedge_stats sum;
+	struct nlattr *nest;
+	unsigned int i;
+
+	lyncedge_stats_sum(ln, &sum);
+	if (nla_put_u8(skb, LYNCEDGE_A_MODE, ln->mode))
+		return -EMSGSIZE;
+	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
+		const struct lyncedge_set *set = lyncedge_locked_set(ln, i);
+
+		nest = nla_nest_start(skb, LYNCEDGE_A_SET_INFO);
+		if (!nest ||
+		    nla_put_u8(skb, LYNCEDGE_SET_INFO_A_SET, i) ||
+		    nla_put_u32(skb, LYNCEDGE_SET_INFO_A_PREFIXES4,
+				set ? set->nr_prefixes4 : 0) ||
+		    nla_put_u32(skb, LYNCEDGE_SET_INFO_A_PREFIXES6,
+				set ? set->nr_prefixes6 : 0))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	for (i = 0; i < LYNCEDGE_RULE_COUNT; i++)
+		if (put_rule(skb, i, &sum.rule[i]))
+			return -EMSGSIZE;
+	for (i = 0; i < LYNCEDGE_DENY_COUNT; i++) {
+		nest = nla_nest_start(skb, LYNCEDGE_A_DENY);
+		if (!nest ||
+		    nla_put_u8(skb, LYNCEDGE_DENY_A_REASON, i) ||
+		    put_counter(skb, LYNCEDGE_DENY_A_PACKETS,
+				LYNCEDGE_DENY_A_BYTES, LYNCEDGE_DENY_A_PAD,
+				&sum.deny[i]))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return put_counter(skb, LYNCEDGE_A_ACCEPT_STATE_PACKETS,
+			   LYNCEDGE_A_ACCEPT_STATE_BYTES, LYNCEDGE_A_PAD,
+			   &sum.state);
+}
+
+static int lyncedge_nl_get_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &lyncedge_genl_family, 0,
+				LYNCEDGE_CMD_GET_CONFIG);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&ln->lock);
+	err = put_config(msg, ln);
+	mutex_unlock(&ln->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int lyncedge_nl_set_mode(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct lyncedge_net *ln = lyncedge_pernet(net);
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_MODE)) {
+		NL_SET_ERR_MSG(info->extack, "a mode is needed");
+		return -EINVAL;
+	}
+	mutex_lock(&ln->lock);
+	err = lyncedge_set_mode(net, nla_get_u8(info->attrs[LYNCEDGE_A_MODE]));
+	mutex_unlock(&ln->lock);
+	if (err)
+		NL_SET_ERR_MSG(info->extack,
+			       "cannot enable the hooks or connection tracking");
+	return err;
+}
+
+static const struct nlattr *nth_nested(const struct nlattr *nest, u32 n)
+{
+	const struct nlattr *attr;
+	int rem;
+
+	nla_for_each_nested(attr, nest, rem)
+		if (!n--)
+			return attr;
+	return nest;
+}
+
+static int update_prefixes(struct genl_info *info, bool add)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct lyncedge_prefix *prefixes;
+	struct lyncedge_set_error err_at;
+	const struct nlattr *nest, *attr;
+	u32 n = 0;
+	int rem, err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_SET) ||
+	    GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_PREFIXES)) {
+		NL_SET_ERR_MSG(extack, "a set and prefixes are needed");
+		return -EINVAL;
+	}
+	nest = info->attrs[LYNCEDGE_A_PREFIXES];
+
+	nla_for_each_nested(attr, nest, rem)
+		n++;
+	prefixes = kvmalloc_array(n ? n : 1, sizeof(*prefixes), GFP_KERNEL);
+	if (!prefixes)
+		return -ENOMEM;
+	n = 0;
+	nla_for_each_nested(attr, nest, rem) {
+		err = parse_prefix(attr, false, &prefixes[n++], extack);
+		if (err)
+			goto out;
+	}
+
+	mutex_lock(&ln->lock);
+	err = lyncedge_update_set(ln, nla_get_u8(info->attrs[LYNCEDGE_A_SET]),
+				  add ? prefixes : NULL, add ? n : 0,
+				  add ? NULL : prefixes, add ? 0 : n, &err_at);
+	mutex_unlock(&ln->lock);
+
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(extack, nth_nested(nest, err_at.index),
+				    "prefix is not in the set");
+	else if (err == -ENOSPC)
+		NL_SET_ERR_MSG(extack,
+			       "the set would exceed its size limit (module parameter max_prefixes)");
+	else if (err == -ENOMEM)
+		NL_SET_ERR_MSG(extack, "out of memory building the new set");
+	else if (err)
+		NL_SET_ERR_MSG_ATTR(extack, nth_nested(nest, err_at.index),
+				    "invalid prefix");
+out:
+	kvfree(prefixes);
+	return err;
+}
+
+static int lyncedge_nl_add(struct sk_buff *skb, struct genl_info *info)
+{
+	return update_prefixes(info, true);
+}
+
+static int lyncedge_nl_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return update_prefixes(info, false);
+}
+
+static int lyncedge_nl_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
+	unsigned int i;
+
+	mutex_lock(&ln->lock);
+	if (info->attrs[LYNCEDGE_A_SET]) {
+		lyncedge_flush_set(ln, nla_get_u8(info->attrs[LYNCEDGE_A_SET]));
+	} else {
+		for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
+			lyncedge_flush_set(ln, i);
+	}
+	mutex_unlock(&ln->lock);
+	return 0;
+}
+
+static int lyncedge_nl_test(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
+	struct lyncedge_prefix p;
+	struct sk_buff *msg;
+	bool member;
+	void *hdr;
+	u8 set_id;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_SET) ||
+	    GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_ADDRESS)) {
+		NL_SET_ERR_MSG(info->extack, "a set and an address are needed");
+		return -EINVAL;
+	}
+	err = parse_prefix(info->attrs[LYNCEDGE_A_ADDRESS], true, &p,
+			   info->extack);
+	if (err)
+		return err;
+	set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
+
+	rcu_read_lock();
+	member = lyncedge_set_contains(rcu_dereference(ln->sets[set_id]),
+				       &p.addr);
+	rcu_read_unlock();
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &lyncedge_genl_family, 0,
+				LYNCEDGE_CMD_TEST_ADDRESS);
+	if (!hdr || nla_put_u8(msg, LYNCEDGE_A_SET, set_id) ||
+	    nla_put_u8(msg, LYNCEDGE_A_MEMBER, member)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: the set; cb->args[1]: position of the next prefix. */
+static int lyncedge_nl_get_prefixes_start(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = lyncedge_dump_attrs(cb);
+
+	if (!attrs[LYNCEDGE_A_SET]) {
+		NL_SET_ERR_MSG(cb->extack, "a set is needed");
+		return -EINVAL;
+	}
+	cb->args[0] = nla_get_u8(attrs[LYNCEDGE_A_SET]);
+	cb->args[1] = 0;
+	return 0;
+}
+
+/* An attribute's length is 16 bits: keep each nest well below that. */
+#define PREFIXES_NEST_MAX 60000
+
+static int lyncedge_nl_get_prefixes(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(sock_net(skb->sk));
+	u8 set_id = cb->args[0];
+	const struct lyncedge_set *set;
+	struct lyncedge_prefix p;
+	struct nlattr *nest;
+	u32 pos = cb->args[1];
+	void *hdr;
+
+	mutex_lock(&ln->lock);
+	set = lyncedge_locked_set(ln, set_id);
+	/* Never zero, which would disable the consistency check. */
+	cb->seq = ln->generation[set_id] | 1U << 31;
+	if (pos >= lyncedge_set_size(set))
+		goto done;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &lyncedge_genl_family, NLM_F_MULTI,
+			  LYNCEDGE_CMD_GET_PREFIXES);
+	if (!hdr)
+		goto full;
+	genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u8(skb, LYNCEDGE_A_SET, set_id))
+		goto cancel;
+	nest = nla_nest_start(skb, LYNCEDGE_A_PREFIXES);
+	if (!nest)
+		goto cancel;
+	for (; pos < lyncedge_set_size(set); pos++) {
+		if (skb_tail_pointer(skb) - (unsigned char *)nest >
+		    PREFIXES_NEST_MAX)
+			break;
+		lyncedge_set_prefix_at(set, pos, &p);
+		if (put_prefix(skb, &p))
+			break;
+	}
+	if (pos == cb->args[1])
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	cb->args[1] = pos;
+done:
+	mutex_unlock(&ln->lock);
+	return skb->len;
+cancel:
+	genlmsg_cancel(skb, hdr);
+full:
+	mutex_unlock(&ln->lock);
+	return skb->len ? skb->len : -EMSGSIZE;
+}
+
+/*
+ * Reading a firewall's configuration is as privileged as changing it, as
+ * with nftables and WireGuard: every command needs CAP_NET_ADMIN over the
+ * namespace.
+ */
+static const struct genl_ops lyncedge_genl_ops[] = {
+	{
+		.cmd = LYNCEDGE_CMD_GET_CONFIG,
+		.doit = lyncedge_nl_get_config,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_SET_MODE,
+		.doit = lyncedge_nl_set_mode,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_ADD_PREFIXES,
+		.doit = lyncedge_nl_add,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_DEL_PREFIXES,
+		.doit = lyncedge_nl_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_FLUSH_SET,
+		.doit = lyncedge_nl_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_TEST_ADDRESS,
+		.doit = lyncedge_nl_test,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_GET_PREFIXES,
+		.start = lyncedge_nl_get_prefixes_start,
+		.dumpit = lyncedge_nl_get_prefixes,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family lyncedge_genl_family __ro_after_init = {
+	.name = LYNCEDGE_GENL_NAME,
+	.version = LYNCEDGE_GENL_VERSION,
+	.maxattr = LYNCEDGE_A_MAX,
+	.policy = lyncedge_policy,
+	.netnsok = true,
+	/* Each namespace's own mutex orders its configuration. */
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = lyncedge_genl_ops,
+	.n_ops = ARRAY_SIZE(lyncedge_genl_ops),
+};
+
+int __init lyncedge_genl_init(void)
+{
+	return genl_register_family(&lyncedge_genl_family);
+}
+
+void lyncedge_genl_exit(void)
+{
+	genl_unregister_family(&lyncedge_genl_family);
+}

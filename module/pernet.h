@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per network namespace state: the mode, the four sets and the counters.
+ */
+#ifndef _LYNCEDGE_PERNET_H
+#define _LYNCEDGE_PERNET_H
+
+#include <linux/mutex.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "prefixset.h"
+#include "table.h"
+
+struct lyncedge_counter {
+	u64 packets;
+	u64 bytes;
+};
+
+struct lyncedge_stats {
+	struct lyncedge_counter rule[LYNCEDGE_RULE_COUNT];
+	struct lyncedge_counter deny[LYNCEDGE_DENY_COUNT];
+	struct lyncedge_counter state;
+};
+
+struct lyncedge_net {
+	/* Serialises configuration changes and dumps; never in the fast path. */
+	struct mutex lock;
+	u8 mode;
+	struct lyncedge_set __rcu *sets[LYNCEDGE_SET_COUNT];
+	/* Bumped on every change of a set, so a dump can tell it raced one. */
+	unsigned int generation[LYNCEDGE_SET_COUNT];
+	struct lyncedge_stats __percpu *stats;
+};
+
+extern unsigned int lyncedge_net_id;
+
+static inline struct lyncedge_net *lyncedge_pernet(const struct net *net)
+{
+	return net_generic(net, lyncedge_net_id);
+}
+
+int lyncedge_pernet_init(void);
+void lyncedge_pernet_exit(void);
+
+/* The following need ln->lock held. */
+int lyncedge_set_mode(struct net *net, u8 mode);
+int lyncedge_update_set(struct lyncedge_net *ln, u8 set_id,
+			const struct lyncedge_prefix *add, u32 nr_add,
+			const struct lyncedge_prefix *del, u32 nr_del,
+			struct lyncedge_set_error *err);
+void lyncedge_flush_set(struct lyncedge_net *ln, u8 set_id);
+
+static inline const struct lyncedge_set *
+lyncedge_locked_set(struct lyncedge_net *ln, u8 set_id)
+{
+	return rcu_dereference_protected(ln->sets[set_id],
+					 lockdep_is_held(&ln->lock));
+}
+
+void lyncedge_stats_sum(const struct lyncedge_net *ln,
+			struct lyncedge_stats *sum);
+
+#endif /* _LYNCEDGE_PERNET_H */
