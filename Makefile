@@ -3,7 +3,7 @@
 # make                 module for the running kernel's headers, and the CLI
 # make module KDIR=... module for another kernel's headers
 # make cli             the lyncedge CLI (userspace/)
-# make check           host unit tests of the matching core (ASan, UBSan)
+# make check           host unit tests: matching core and CLI (ASan, UBSan)
 # make test            everything: host unit tests and the VM selftests
 # make demo            boot a VM, load the module, show the table enforced
 #
@@ -38,6 +38,7 @@ cli:
 
 check:
 	$(MAKE) -C selftests/unit run
+	$(MAKE) -C userspace check
 
 deps:
 	selftests/install-deps.sh

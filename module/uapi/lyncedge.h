@@ -25,7 +25,8 @@
  *   conntrack reference for the namespace; returning to it releases both.
  *
  * LYNCEDGE_CMD_ADD_PREFIXES, LYNCEDGE_CMD_DEL_PREFIXES (doit)
- *   Request: SET, PREFIXES (a nest of LYNCEDGE_A_PREFIX nests). The whole
+ *   Request: SET, PREFIXES (a nest of LYNCEDGE_PREFIXES_A_PREFIX nests,
+ *   each a prefix nest; every nest carries NLA_F_NESTED). The whole
  *   message applies or none of it does. Adding a prefix already present is
  *   not an error; deleting one that is absent is (ENOENT). Deleting removes
  *   only that exact prefix, not addresses other prefixes still cover.

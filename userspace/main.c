@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lyncedge - configure nf_lyncedge in the current network namespace.
+ *
+ * Every argument is parsed before anything is sent, so bad input (exit 2)
+ * never leaves a half-applied command behind.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "names.h"
+#include "version.h"
+
+struct command {
+	const char *name;
+	const char *args;	/* as shown in the usage */
+	int min_args;		/* not counting the name */
+	int max_args;		/* -1: no limit */
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "show", "", 0, 0, cmd_show,
+	  "the mode, set sizes, rows and counters" },
+	{ "mode", "{off|monitor|enforce}", 1, 1, cmd_mode,
+	  "off: no hooks; monitor: count; enforce: drop" },
+	{ "add", "SET PREFIX...", 2, -1, cmd_add,
+	  "add prefixes to SET (present ones are fine)" },
+	{ "del", "SET PREFIX...", 2, -1, cmd_del,
+	  "delete prefixes, exactly as added, from SET" },
+	{ "flush", "{SET|all}", 1, 1, cmd_flush,
+	  "empty SET, or all four sets" },
+	{ "test", "SET ADDRESS", 2, 2, cmd_test,
+	  "exit 0 if ADDRESS is in SET, 1 if not" },
+	{ "list", "SET", 1, 1, cmd_list,
+	  "print the prefixes of SET, one a line" },
+	{ "help", "", 0, 0, cmd_help,
+	  "print this help" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: lyncedge COMMAND [ARGUMENT...]\n"
+		"       lyncedge {-h|--help|--version}\n"
+		"Configure nf_lyncedge, the Lync Edge public IM connectivity firewall,\n"
+		"in the current network namespace (use with ip netns exec).\n"
+		"\n"
+		"Commands:\n");
+	for (i = 0; i < N_COMMANDS; i++) {
+		char synopsis[64];
+
+		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i].name,
+			 commands[i].args);
+		fprintf(f, "  %-26s  %s\n", synopsis, commands[i].help);
+	}
+	fprintf(f,
+		"\n"
+		"SET is %s.\n"
+		"PREFIX is an IPv4 or IPv6 address with an optional /LEN; the bits\n"
+		"beyond LEN must be zero.\n"
+		"Exit status: 0 done (test: in the set), 1 refused or failed (test: not\n"
+		"in the set), 2 bad usage (nothing was sent to the kernel).\n",
+		set_names_hint);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	print_usage(stdout);
+	return EXIT_OK;
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lyncedge: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int request_error(const char *ctx, const struct nl_error *err,
+		  const char *subject, const char *note)
+{
+	const char *why = strerror(err->error);
+
+	if (!note)
+		note = "";
+	if (err->no_family)
+		fprintf(stderr, "lyncedge: the nf_lyncedge module is not loaded (try: modprobe nf_lyncedge)\n");
+	else if (err->msg[0])
+		fprintf(stderr, "lyncedge: %s: %s (%s)%s\n", ctx, err->msg, why,
+			note);
+	else if (subject)
+		fprintf(stderr, "lyncedge: %s: %s: %s%s\n", ctx, subject, why,
+			note);
+	else if (err->error == EPERM)
+		fprintf(stderr, "lyncedge: %s: %s (CAP_NET_ADMIN needed)%s\n",
+			ctx, why, note);
+	else
+		fprintf(stderr, "lyncedge: %s: %s%s\n", ctx, why, note);
+	return EXIT_REFUSED;
+}
+
+int open_netlink(struct nl *nl, const char *ctx)
+{
+	struct nl_error err;
+
+	if (nl_open(nl, &err))
+		return request_error(ctx, &err, NULL, NULL);
+	return EXIT_OK;
+}
+
+int parse_set(const char *cmd, const char *arg)
+{
+	char echo[ECHO_MAX + 4];
+	int set = set_from_name(arg);
+
+	if (set < 0)
+		usage_error("%s: unknown set '%s' (expected %s)", cmd,
+			    echo_arg(arg, echo, sizeof(echo)), set_names_hint);
+	return set;
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* The output must be complete, or the exit code says it is not. */
+static int finish(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "lyncedge: cannot write the output: %s\n",
+			strerror(errno));
+		return EXIT_REFUSED;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	char echo[ECHO_MAX + 4];
+	const struct command *cmd;
+	int nargs;
+
+	if (argc < 2)
+		return usage_error("no command given (try: lyncedge help)");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		print_usage(stdout);
+		return finish(EXIT_OK);
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("lyncedge %s\n", LYNCEDGE_VERSION);
+		return finish(EXIT_OK);
+	}
+	if (argv[1][0] == '-')
+		return usage_error("unknown option '%s' (try: lyncedge help)",
+				   echo_arg(argv[1], echo, sizeof(echo)));
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return usage_error("unknown command '%s' (try: lyncedge help)",
+				   echo_arg(argv[1], echo, sizeof(echo)));
+
+	nargs = argc - 2;
+	if (nargs < cmd->min_args)
+		return usage_error("%s: missing argument (usage: lyncedge %s %s)",
+				   cmd->name, cmd->name, cmd->args);
+	if (cmd->max_args >= 0 && nargs > cmd->max_args)
+		return usage_error("%s: too many arguments (usage: lyncedge %s%s%s)",
+				   cmd->name, cmd->name,
+				   cmd->args[0] ? " " : "", cmd->args);
+
+	return finish(cmd->fn(argc - 1, argv + 1));
+}
