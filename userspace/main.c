@@ -103,6 +103,9 @@ int request_error(const char *ctx, const struct nl_error *err,
 		note = "";
 	if (err->no_family)
 		fprintf(stderr, "lyncedge: the nf_lyncedge module is not loaded (try: modprobe nf_lyncedge)\n");
+	else if (err->msg[0] && subject)
+		fprintf(stderr, "lyncedge: %s: %s: %s (%s)%s\n", ctx, subject,
+			err->msg, why, note);
 	else if (err->msg[0])
 		fprintf(stderr, "lyncedge: %s: %s (%s)%s\n", ctx, err->msg, why,
 			note);
