@@ -276,8 +276,8 @@ EOF
 	FAKE_SCENARIO=nofamily frun show
 	fcase 1 "" "$NOT_LOADED" "fake: no family, not loaded"
 	FAKE_SCENARIO=delnoent frun del partners 198.51.100.0/24 10.0.0.0/8 2001:db8::/64
-	fcase 1 "" "lyncedge: del partners: prefix 198.51.100.0/24 is not in the set (No such file or directory)" \
-		"fake: the kernel's extack message and strerror"
+	fcase 1 "" "lyncedge: del partners: 2001:db8::/64: prefix is not in the set (No such file or directory)" \
+		"fake: the rejected prefix, the extack message and strerror"
 	FAKE_SCENARIO=failbatch1 frun add clients 10.0.0.0/8 10.1.0.0/16 2001:db8::/64
 	fcase 1 "" "lyncedge: add clients: 2001:db8::/64: Invalid argument" \
 		"fake: without a message, the offset names the prefix"
