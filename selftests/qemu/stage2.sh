@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Stage 2, PID 1 of the VM once the host root is mounted (see init): finish
+# the environment, run the caller's command on the user channels, write its
+# exit status to the control share and power off. Its own chatter goes to
+# the kernel console (the kernel-log file on the host).
+
+set -u
+
+ctl=/run/lyncedge
+repo=${BASH_SOURCE[0]%/selftests/qemu/*}
+# The kernel starts init without PATH.
+export PATH="$repo/userspace:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+log() { echo "lyncedge-vm: $*" >/dev/console; }
+
+poweroff_now() {
+	echo o >/proc/sysrq-trigger
+	# sysrq works from a workqueue; PID 1 must not exit meanwhile or the
+	# kernel panics ("Attempted to kill init"), which would read as a crash.
+	while :; do sleep 60; done
+}
+
+# The control share is uncached (cache=none): the write has reached the host
+# when it returns.
+finish() {
+	printf '%s\n' "$1" >"$ctl/status"
+	poweroff_now
+}
+
+# Fails before the command ran: tell the user (stderr channel when there is
+# one) and report the harness status.
+fail() {
+	log "$*"
+	[ -n "${err_dev:-}" ] && echo "lyncedge-vm: $*" >"$err_dev" 2>/dev/null
+	finish 125
+}
+
+# The user channels: a virtio console when the caller is on a terminal,
+# otherwise two virtio-serial ports, so stdout and stderr stay apart and
+# the command sees pipes rather than a tty.
+if [ -e "$ctl/interactive" ]; then
+	in_dev=/dev/hvc0 out_dev=/dev/hvc0 err_dev=/dev/hvc0
+	# QEMU leaves output processing on for the host terminal, which then
+	# already turns \n into \r\n. hvc resets its settings on the last
+	# close, so hold it open.
+	exec 3<>/dev/hvc0
+	read -r rows cols <"$ctl/ttysize"
+	stty -onlcr rows "${rows:-24}" cols "${cols:-80}" <&3 2>/dev/null
+else
+	in_dev=/dev/null out_dev='' err_dev=''
+	for ((i = 0; i < 100; i++)); do
+		for p in /sys/class/virtio-ports/*; do
+			[ -e "$p/name" ] || continue
+			case $(<"$p/name") in
+			lyncedge.stdout) out_dev=/dev/${p##*/} ;;
+			lyncedge.stderr) err_dev=/dev/${p##*/} ;;
+			esac
+		done
+		[ -n "$out_dev" ] && [ -n "$err_dev" ] && break
+		sleep 0.05
+	done
+	if [ -z "$out_dev" ] || [ -z "$err_dev" ]; then
+		fail "virtio-serial ports missing"
+	fi
+fi
+
+mapfile -d '' argv <"$ctl/argv" || fail "cannot read the command"
+[ "${#argv[@]}" -gt 0 ] || fail "empty command"
+IFS= read -r -d '' cwd <"$ctl/cwd"
+
+# Only what the caller chose to pass (and not what the kernel hands to init):
+# the VM must not depend on the host session's environment.
+for v in $(compgen -e); do
+	unset "$v"
+done
+while IFS= read -r -d '' kv; do
+	# shellcheck disable=SC2163 # kv is NAME=VALUE
+	export "$kv"
+done <"$ctl/env"
+export PATH="$repo/userspace:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+export HOME=/root USER=root LOGNAME=root SHELL=/bin/bash
+export TERM="${TERM:-dumb}"
+export LYNCEDGE_VM=1
+export LYNCEDGE_VM_OUTDIR
+LYNCEDGE_VM_OUTDIR=$(<"$ctl/outdir")
+
+cd "$cwd" 2>/dev/null || fail "working directory $cwd does not exist in the VM"
+# Else bash would name this script in its "command not found".
+if ! type -- "${argv[0]}" >/dev/null 2>&1 && ! [ -e "${argv[0]}" ]; then
+	log "command not found: ${argv[0]}"
+	echo "lyncedge-vm: command not found: ${argv[0]}" >"$err_dev"
+	finish 127
+fi
+
+read -r up _ </proc/uptime
+log "running the command at ${up}s"
+# A session of its own keeps "kill 0" in a test away from PID 1; on a
+# terminal it also makes hvc0 the controlling tty, so ^C and job control work.
+if [ -e "$ctl/interactive" ]; then
+	setsid --ctty --wait "${argv[@]}" <"$in_dev" >"$out_dev" 2>"$err_dev" 3>&-
+else
+	setsid --wait "${argv[@]}" <"$in_dev" >"$out_dev" 2>"$err_dev"
+fi
+rc=$?
+read -r up _ </proc/uptime
+log "command exited with status $rc at ${up}s"
+finish "$rc"
