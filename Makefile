@@ -23,7 +23,7 @@ MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h module/uapi/*.h)
 
 VM_KERNEL ?= 6.1
 
-.PHONY: all module cli check test vmtest demo deps checkpatch clean
+.PHONY: all module cli probe check test vmtest demo deps checkpatch clean
 
 all: module cli
 
@@ -36,6 +36,11 @@ module:
 cli:
 	$(MAKE) -C userspace
 
+# The selftests' traffic tool, built on the host: inside the VM it would be
+# compiled under emulation and lost with the overlay.
+probe:
+	$(MAKE) -C selftests/tools OUT=$(CURDIR)/build/selftests
+
 check:
 	$(MAKE) -C selftests/unit run
 	$(MAKE) -C userspace check
@@ -43,13 +48,13 @@ check:
 deps:
 	selftests/install-deps.sh
 
-vmtest: deps cli
+vmtest: deps cli probe
 	selftests/qemu/run.sh --kernel $(VM_KERNEL) -- selftests/run_vm_tests.sh
 
 test: deps
 	selftests/run_all.sh
 
-demo: deps cli
+demo: deps cli probe
 	selftests/qemu/run.sh --kernel $(VM_KERNEL) -- selftests/demo.sh
 
 checkpatch:

@@ -21,7 +21,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd util-linux
 	# tools the tests run inside the VM
 	iproute2 iputils-ping nftables iptables ipset conntrack socat iperf3
-	coturn sip-tester python3 tcpdump procps
+	coturn sip-tester openssl python3 tcpdump procps
 )
 
 log() { echo "install-deps: $*" >&2; }

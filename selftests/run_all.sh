@@ -101,6 +101,7 @@ for k in 6.1 6.12; do
 done
 run "checkpatch --strict module/" check selftests/checkpatch.sh
 run "cli build" check make -s cli
+run "selftest probe build" check make -s probe
 run "unit: matching core" tap make -s -C selftests/unit run
 run "unit: cli" tap make -s -C userspace check
 run "qemu harness self-test" tap selftests/qemu/selftest.sh

@@ -1,0 +1,508 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lib.sh - shared code of the nf_lyncedge selftests; source it.
+#
+# Topology: a gateway namespace (gw) runs nf_lyncedge and routes between five
+# hosts, each in its own namespace on its own veth pair to gw ("eth0" on the
+# host's side, the host's role on gw's side; link-local fe80::2 and fe80::1).
+# Every host's default routes point at gw. Namespace names get a per-run
+# suffix (le-gw-XXXXXX, le-edge-XXXXXX, ...).
+#
+#                                     +-------------+
+#   edge       203.0.113.10/24   eth0 |             | .1
+#              2001:db8:e::10/64 -----| edge        | ::1
+#                                     |             |
+#   partner    198.51.100.20/24  eth0 |             | .1
+#              2001:db8:1::20/64 -----| partner     | ::1
+#                                     |     gw      |
+#   client     192.0.2.30/24     eth0 |             | .1
+#              2001:db8:2::30/64 -----| client      | ::1
+#                                     | nf_lyncedge |
+#   messenger  198.18.0.40/24    eth0 | forwarding  | .1
+#              2001:db8:3::40/64 -----| messenger   | ::1
+#                                     |             |
+#   stranger   198.19.0.50/24    eth0 |             | .1
+#              2001:db8:4::50/64 -----| stranger    | ::1
+#                                     +-------------+
+#
+# config_sample puts in gw's sets (the stranger is in none):
+#   edge      203.0.113.10, 2001:db8:e::10
+#   partners  198.51.100.0/24, 2001:db8:1::/64
+#   clients   192.0.2.0/24, 2001:db8:2::/64
+#   messenger 198.18.0.0/24, 2001:db8:3::/64
+#
+# Every host runs a "probe listen" server (TCP echo; UDP echo of '?'
+# datagrams, silent sink for others) on the ports in LISTEN_SPECS, and logs
+# each connection or datagram to $TMPD/NAMESPACE.log (see log_count).
+#
+# Results are TAP 13 in kselftest style: a test script defines cases with
+# run_case, each made of assertions (expect_probe, expect_counters, ...);
+# tap_finish prints the plan and exits 0 (pass), 1 (a case failed) or 4
+# (everything skipped).
+
+set -u
+
+SELFTESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SELFTESTS_DIR/.." && pwd)
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+# Probe timeouts: short for flows expected to be dropped (below the 1 s
+# initial SYN retransmission, so a dropped connect sends one SYN), generous
+# for flows expected to pass (TCG is slow). Every expected drop is also
+# asserted on a deny counter, so no result hangs on timing alone.
+DROP_MS=${DROP_MS:-600}
+PASS_MS=${PASS_MS:-8000}
+
+HOSTS="edge partner client messenger stranger"
+declare -A A4=([edge]=203.0.113.10 [partner]=198.51.100.20 [client]=192.0.2.30
+	       [messenger]=198.18.0.40 [stranger]=198.19.0.50)
+declare -A A6=([edge]=2001:db8:e::10 [partner]=2001:db8:1::20 [client]=2001:db8:2::30
+	       [messenger]=2001:db8:3::40 [stranger]=2001:db8:4::50)
+declare -A GW4=([edge]=203.0.113.1 [partner]=198.51.100.1 [client]=192.0.2.1
+		[messenger]=198.18.0.1 [stranger]=198.19.0.1)
+declare -A GW6=([edge]=2001:db8:e::1 [partner]=2001:db8:1::1 [client]=2001:db8:2::1
+		[messenger]=2001:db8:3::1 [stranger]=2001:db8:4::1)
+declare -A NS=()	# host role -> namespace name; NS[gw] is the gateway
+GW=
+
+LISTEN_SPECS="tcp:443 tcp:3478 tcp:5061 tcp:40000 tcp:49999-50000
+	      tcp:59999-60000 udp:443 udp:3478 udp:5061 udp:40000"
+
+RUN_ID=$(mktemp -u XXXXXX)
+TMPD=$(mktemp -d "${TMPDIR:-/tmp}/lyncedge-selftest.XXXXXX")
+ALL_NS=()
+PIDS=()
+
+# ---- TAP ----
+
+TESTS_RUN=0
+TESTS_FAILED=0
+TESTS_SKIPPED=0
+CASE_FAILED=0
+TAP_STARTED=0
+
+# The TAP header, once, before the first test point or plan.
+tap_start() {
+	[ "$TAP_STARTED" -eq 1 ] && return
+	TAP_STARTED=1
+	echo "TAP version 13"
+}
+
+# Diagnostics go to stdout as TAP comments.
+diag() { echo "# $*"; }
+
+# Mark the current case failed (it goes on, to report every mismatch).
+fail() { diag "$*"; CASE_FAILED=1; }
+
+# run_case DESCRIPTION FUNCTION [ARGS...]: one TAP test point.
+run_case() {
+	local desc=$1 rc
+	shift
+	tap_start
+	CASE_FAILED=0
+	"$@"
+	rc=$?
+	[ "$rc" -eq 0 ] || [ "$CASE_FAILED" -ne 0 ] || fail "$1 returned $rc"
+	TESTS_RUN=$((TESTS_RUN + 1))
+	if [ "$CASE_FAILED" -eq 0 ]; then
+		echo "ok $TESTS_RUN - $desc"
+	else
+		TESTS_FAILED=$((TESTS_FAILED + 1))
+		echo "not ok $TESTS_RUN - $desc"
+	fi
+}
+
+skip_case() {
+	tap_start
+	TESTS_RUN=$((TESTS_RUN + 1))
+	TESTS_SKIPPED=$((TESTS_SKIPPED + 1))
+	echo "ok $TESTS_RUN - $1 # SKIP $2"
+}
+
+tap_finish() {
+	tap_start
+	echo "1..$TESTS_RUN"
+	diag "$((TESTS_RUN - TESTS_FAILED - TESTS_SKIPPED)) passed," \
+	     "$TESTS_FAILED failed, $TESTS_SKIPPED skipped"
+	[ "$TESTS_FAILED" -eq 0 ] || exit $KSFT_FAIL
+	[ "$TESTS_RUN" -gt 0 ] && [ "$TESTS_SKIPPED" -eq "$TESTS_RUN" ] && exit $KSFT_SKIP
+	exit $KSFT_PASS
+}
+
+# Skip the whole script (before any case ran).
+skip_all() {
+	tap_start
+	echo "1..0 # SKIP $*"
+	exit $KSFT_SKIP
+}
+
+# ---- environment ----
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root"
+}
+
+require_tool() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || skip_all "$t not installed"
+	done
+}
+
+# The CLI: $LYNCEDGE, else the one on PATH, else the tree's build.
+find_lyncedge() {
+	if [ -z "${LYNCEDGE:-}" ]; then
+		LYNCEDGE=$(command -v lyncedge || true)
+		[ -n "$LYNCEDGE" ] || LYNCEDGE=$REPO_DIR/userspace/lyncedge
+	fi
+	[ -x "$LYNCEDGE" ] || skip_all "lyncedge CLI not found (make cli)"
+}
+
+# The module is loaded only inside the test VM (selftests/qemu/run.sh sets
+# LYNCEDGE_VM), never on a development host. LYNCEDGE_FAKE=1 lets
+# a developer point $LYNCEDGE at a stand-in and run the scripts anyway.
+require_module() {
+	[ -n "${LYNCEDGE_FAKE:-}" ] && return 0
+	[ -d /sys/module/nf_lyncedge ] && return 0
+	if [ -n "${LYNCEDGE_VM:-}${LYNCEDGE_VM_OUTDIR:-}" ]; then
+		# In the VM the module must load: that is a failure, not a skip.
+		if ! modprobe nf_lyncedge; then
+			tap_start
+			echo "1..1"
+			echo "not ok 1 - modprobe nf_lyncedge"
+			exit $KSFT_FAIL
+		fi
+		return 0
+	fi
+	skip_all "nf_lyncedge is not loaded (run inside the VM: make vmtest)"
+}
+
+# The probe tool, built on first use into build/selftests.
+PROBE=
+build_probe() {
+	local out=${PROBE_DIR:-$REPO_DIR/build/selftests}
+
+	PROBE=$out/probe
+	if [ ! -x "$PROBE" ] || [ "$SELFTESTS_DIR/tools/probe.c" -nt "$PROBE" ]; then
+		command -v "${CC:-gcc}" >/dev/null || skip_all "no C compiler to build the probe tool"
+		make -s -C "$SELFTESTS_DIR/tools" OUT="$out" >&2 ||
+			skip_all "cannot build selftests/tools/probe"
+	fi
+}
+
+# Everything a traffic test needs; call once at the top.
+lib_init() {
+	trap cleanup EXIT
+	require_root
+	require_tool ip
+	find_lyncedge
+	require_module
+	build_probe
+}
+
+cleanup() {
+	local pid ns
+
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	# Whatever else a test started inside its namespaces.
+	for ns in "${ALL_NS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill "$pid" 2>/dev/null
+		done
+	done
+	[ ${#ALL_NS[@]} -eq 0 ] ||
+		printf 'netns del %s\n' "${ALL_NS[@]}" | ip -force -b - 2>/dev/null
+	rm -rf "$TMPD"
+}
+
+# ---- namespaces and topology ----
+
+# ns_create NAME: a fresh namespace with lo up, removed at exit.
+ns_create() {
+	ip netns add "$1" || return 1
+	ALL_NS+=("$1")
+	ip -n "$1" link set lo up
+}
+
+# in_ns ROLE|NAMESPACE CMD...: run CMD in a host's (or any) namespace. The
+# probe enters it (setns) and execs CMD: much cheaper under TCG than
+# "ip netns exec" (no shared libraries, no /sys remount, which no test needs).
+in_ns() {
+	local ns=${NS[$1]:-$1}
+	shift
+	"$PROBE" -N "$ns" exec "$@"
+}
+
+# topo_create [TAG]: build the topology above; NS[] and GW name it. A TAG
+# lets a script build several independent ones: topo_save NAME keeps NS[]
+# in an array named NAME, topo_use NAME makes it current again. Few "ip"
+# processes, each a batch: process start-up dominates under TCG. Link-local
+# addresses are set by hand (fe80::1 gw, fe80::2 host) without DAD: while
+# a link-local address is tentative the gateway cannot solicit neighbours
+# for forwarded packets, and the first IPv6 packets would be lost.
+topo_create() {
+	local tag=${1:+$1-} h
+
+	NS=([gw]=le-${tag}gw-$RUN_ID)
+	GW=${NS[gw]}
+	for h in $HOSTS; do
+		NS[$h]=le-${tag}$h-$RUN_ID
+	done
+	for h in gw $HOSTS; do
+		ALL_NS+=("${NS[$h]}")
+	done
+	{
+		for h in gw $HOSTS; do
+			echo "netns add ${NS[$h]}"
+		done
+		for h in $HOSTS; do
+			echo "link add name $h netns $GW type veth peer name eth0 netns ${NS[$h]}"
+		done
+	} | ip -b - || return 1
+	for h in $HOSTS; do
+		ip -n "${NS[$h]}" -b - <<-EOF || return 1
+			link set lo up
+			link set eth0 addrgenmode none
+			link set eth0 up
+			addr add fe80::2/64 dev eth0 nodad
+			addr add ${A4[$h]}/24 dev eth0
+			addr add ${A6[$h]}/64 dev eth0 nodad
+			route add default via ${GW4[$h]}
+			route add default via ${GW6[$h]}
+		EOF
+	done
+	{
+		echo "link set lo up"
+		for h in $HOSTS; do
+			echo "link set $h addrgenmode none"
+			echo "link set $h up"
+			echo "addr add fe80::1/64 dev $h nodad"
+			echo "addr add ${GW4[$h]}/24 dev $h"
+			echo "addr add ${GW6[$h]}/64 dev $h nodad"
+		done
+	} | ip -n "$GW" -b - || return 1
+	in_ns "$GW" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1 >/dev/null
+}
+
+topo_save() {
+	local k
+	declare -gA "$1=()"
+	for k in "${!NS[@]}"; do
+		eval "$1[\$k]=\${NS[\$k]}"
+	done
+}
+
+topo_use() {
+	local k
+	local -n saved=$1
+	NS=()
+	for k in "${!saved[@]}"; do
+		NS[$k]=${saved[$k]}
+	done
+	GW=${NS[gw]}
+}
+
+# start_listeners [HOST...]: the probe server on every host (or those named).
+start_listeners() {
+	local h pid
+
+	# shellcheck disable=SC2048,SC2086
+	for h in ${*:-$HOSTS}; do
+		# shellcheck disable=SC2086
+		pid=$("$PROBE" -N "${NS[$h]}" listen -o "$TMPD/${NS[$h]}.log" $LISTEN_SPECS) ||
+			{ diag "cannot start the server on $h"; return 1; }
+		PIDS+=("$pid")
+	done
+}
+
+# ---- lyncedge configuration and counters ----
+
+# le [-n NAMESPACE] ARGS...: the CLI in gw (or NAMESPACE).
+le() {
+	local ns=$GW
+	if [ "${1:-}" = -n ]; then
+		ns=${NS[$2]:-$2}
+		shift 2
+	fi
+	"$PROBE" -N "$ns" exec "$LYNCEDGE" "$@"
+}
+
+# config_sample [-n NAMESPACE] MODE: add the sample sets above, set MODE.
+config_sample() {
+	local opt=()
+	if [ "${1:-}" = -n ]; then
+		opt=(-n "$2")
+		shift 2
+	fi
+	le "${opt[@]}" add edge 203.0.113.10 2001:db8:e::10 &&
+	le "${opt[@]}" add partners 198.51.100.0/24 2001:db8:1::/64 &&
+	le "${opt[@]}" add clients 192.0.2.0/24 2001:db8:2::/64 &&
+	le "${opt[@]}" add messenger 198.18.0.0/24 2001:db8:3::/64 &&
+	le "${opt[@]}" mode "$1"
+}
+
+# le_show [NAMESPACE]: read "lyncedge show" into LE_SHOW.
+LE_SHOW=
+le_show() {
+	LE_SHOW=$(le -n "${1:-$GW}" show) || { diag "lyncedge show failed"; return 1; }
+}
+
+# Parse "lyncedge show" text into the associative array CTR: mode,
+# rule1..rule6 and rule1_bytes.., norule, invalid, malformed (+ _bytes),
+# state, state_bytes, and per set SET (total), SET_4, SET_6. Pure bash: a
+# process per accessor would cost seconds per case under TCG.
+declare -A CTR=()
+# shellcheck disable=SC2120
+le_parse() {
+	local line re_rule re_deny re_set re_state
+	CTR=()
+	re_rule='^  ([1-6])  .* ([0-9]+) +([0-9]+)$'
+	re_deny='^  (no-rule|invalid|malformed) +packets ([0-9]+) bytes ([0-9]+)$'
+	re_set='^  (edge|partners|clients|messenger) +([0-9]+) prefix(es)? \(([0-9]+) IPv4, ([0-9]+) IPv6\)$'
+	re_state='^accepted by conntrack state \(established, related\): packets ([0-9]+) bytes ([0-9]+)$'
+	while IFS= read -r line; do
+		if [[ $line =~ ^mode:\ (off|monitor|enforce)$ ]]; then
+			CTR[mode]=${BASH_REMATCH[1]}
+		elif [[ $line =~ $re_rule ]]; then
+			CTR[rule${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+			CTR[rule${BASH_REMATCH[1]}_bytes]=${BASH_REMATCH[3]}
+		elif [[ $line =~ $re_deny ]]; then
+			CTR[${BASH_REMATCH[1]//-/}]=${BASH_REMATCH[2]}
+			CTR[${BASH_REMATCH[1]//-/}_bytes]=${BASH_REMATCH[3]}
+		elif [[ $line =~ $re_set ]]; then
+			CTR[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+			CTR[${BASH_REMATCH[1]}_4]=${BASH_REMATCH[4]}
+			CTR[${BASH_REMATCH[1]}_6]=${BASH_REMATCH[5]}
+		elif [[ $line =~ $re_state ]]; then
+			CTR[state]=${BASH_REMATCH[1]}
+			CTR[state_bytes]=${BASH_REMATCH[2]}
+		fi
+	done <<< "${1-$LE_SHOW}"
+}
+
+# Accessors on LE_SHOW (call le_show first).
+ctr_get() { le_parse; echo "${CTR[$1]:-}"; }
+show_mode() { ctr_get mode; }
+rule_packets() { ctr_get "rule$1"; }
+rule_bytes() { ctr_get "rule$1_bytes"; }
+deny_packets() { ctr_get "${1//-/}"; }
+deny_bytes() { ctr_get "${1//-/}_bytes"; }
+state_packets() { ctr_get state; }
+state_bytes() { ctr_get state_bytes; }
+set_size() { ctr_get "$1"; }
+
+COUNTER_KEYS="rule1 rule2 rule3 rule4 rule5 rule6 norule invalid malformed state"
+
+# counters_mark [NAMESPACE]: remember the counters as the baseline of the
+# next expect_counters.
+MARK_NS=
+declare -A MARK=()
+counters_mark() {
+	local k
+	MARK_NS=${1:-$GW}
+	le_show "$MARK_NS" || { fail "cannot read counters"; return 1; }
+	le_parse
+	MARK=()
+	for k in "${!CTR[@]}"; do
+		MARK[$k]=${CTR[$k]}
+	done
+}
+
+# expect_counters [KEY=SPEC...]: compare the counters' change since
+# counters_mark. KEY is a COUNTER_KEYS name (packets) or NAME_bytes; SPEC
+# is N (exactly), N+ (at least N) or * (anything). Packet counters not
+# named must not move (bytes follow their packets); "state" is free unless
+# named. So a case also proves that no other row or reason counted.
+expect_counters() {
+	local -A spec_of=()
+	local arg k spec d
+
+	for arg in "$@"; do
+		spec_of[${arg%%=*}]=${arg#*=}
+	done
+	le_show "$MARK_NS" || { fail "cannot read counters"; return 1; }
+	le_parse
+	for k in $COUNTER_KEYS; do
+		: "${spec_of[$k]:=$([ "$k" = state ] && echo '*' || echo 0)}"
+		[ "${spec_of[$k]}" = 0 ] && : "${spec_of[${k}_bytes]:=0}"
+		: "${spec_of[${k}_bytes]:=*}"
+	done
+	for k in "${!spec_of[@]}"; do
+		spec=${spec_of[$k]}
+		if [ -z "${CTR[$k]:-}" ] || [ -z "${MARK[$k]:-}" ]; then
+			fail "counter '$k' not found in 'lyncedge show'"
+			continue
+		fi
+		d=$((CTR[$k] - MARK[$k]))
+		case $spec in
+		'*') ;;
+		*+) [ "$d" -ge "${spec%+}" ] || fail "counter $k moved by $d, want at least ${spec%+}" ;;
+		*) [ "$d" -eq "$spec" ] || fail "counter $k moved by $d, want $spec" ;;
+		esac
+	done
+}
+
+# ---- traffic ----
+
+# probe_word STATUS: the probe's exit status as a word.
+probe_word() {
+	case $1 in
+	0) echo ok ;;
+	3) echo timeout ;;
+	4) echo refused ;;
+	5) echo unreachable ;;
+	6) echo eperm ;;
+	2) echo usage ;;
+	*) echo "error($1)" ;;
+	esac
+}
+
+# expect_probe WANT HOST PROBE-ARGS...: run the probe in HOST's namespace;
+# WANT is ok, timeout, refused, unreachable or eperm ("a|b" for either).
+# Adds -t: DROP_MS when a drop is expected, PASS_MS otherwise.
+expect_probe() {
+	local want=$1 host=$2 cmd=$3 got t
+	shift 3
+	t=$PASS_MS
+	case $want in timeout*) t=$DROP_MS ;; esac
+	case $cmd in
+	tcp-connect|tcp-session|udp-request|icmp-echo) set -- -t "$t" "$@" ;;
+	esac
+	"$PROBE" -N "${NS[$host]:-$host}" "$cmd" "$@" 2> "$TMPD/probe.err"
+	got=$(probe_word $?)
+	case "|$want|" in
+	*"|$got|"*) return 0 ;;
+	esac
+	fail "$host: probe $cmd $*: $got, want $want $(head -c 200 "$TMPD/probe.err")"
+	return 1
+}
+
+# log_count HOST PATTERN: lines of HOST's server log matching PATTERN (ERE).
+log_count() {
+	local n
+	n=$(grep -cE -- "$2" "$TMPD/${NS[$1]:-$1}.log" 2>/dev/null)
+	echo "${n:-0}"
+}
+
+# Address of HOST in family 4 or 6.
+addr() { if [ "$1" = 4 ]; then echo "${A4[$2]}"; else echo "${A6[$2]}"; fi; }
+
+# IP + UDP header bytes for family 4 or 6.
+udp_overhead() { if [ "$1" = 4 ]; then echo 28; else echo 48; fi; }
+
+# wait_until SECONDS CMD...: poll CMD until it succeeds.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
