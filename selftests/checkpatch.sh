@@ -24,4 +24,7 @@ cd "$top"
 "$dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore LINUX_VERSION_CODE \
 	-f module/*.c module/*.h module/uapi/*.h | tee "$top/build/checkpatch.log"
-! grep -q ': ERROR:' "$top/build/checkpatch.log"
+if grep -q ": ERROR:" "$top/build/checkpatch.log"; then
+	exit 1
+fi
+echo "checkpatch.pl --strict: no errors in module/"

@@ -171,19 +171,9 @@ show_format() {
 }
 
 fresh_namespace() {
-	local ns=le-fresh-$RUN_ID s
+	local ns=le-fresh-$RUN_ID
 	ns_create "$ns" || { fail "cannot create $ns"; return; }
-	le_show "$ns" || return
-	le_parse
-	[ "${CTR[mode]:-}" = off ] || fail "mode '${CTR[mode]:-}', want off"
-	for s in edge partners clients messenger; do
-		[ "${CTR[$s]:-}" = 0 ] || fail "set $s has '${CTR[$s]:-}' prefixes, want 0"
-		[ -z "$(le -n "$ns" list $s)" ] || fail "list $s is not empty"
-	done
-	for s in $COUNTER_KEYS; do
-		[ "${CTR[$s]:-}" = 0 ] && [ "${CTR[${s}_bytes]:-}" = 0 ] ||
-			fail "counter $s is '${CTR[$s]:-}/${CTR[${s}_bytes]:-}', want 0/0"
-	done
+	expect_pristine "$ns"
 }
 
 flush_one_then_all() {

@@ -400,6 +400,24 @@ set_size() { ctr_get "$1"; }
 
 COUNTER_KEYS="rule1 rule2 rule3 rule4 rule5 rule6 norule invalid malformed state"
 
+# expect_pristine NAMESPACE: what a namespace the module never configured,
+# or a freshly loaded module, shows: mode off, four empty sets (show and
+# list agree) and every counter at zero, packets and bytes.
+expect_pristine() {
+	local ns=$1 k
+	le_show "$ns" || { fail "$ns: lyncedge show failed"; return; }
+	le_parse
+	[ "${CTR[mode]:-}" = off ] || fail "$ns: mode '${CTR[mode]:-}', want off"
+	for k in edge partners clients messenger; do
+		[ "${CTR[$k]:-}" = 0 ] || fail "$ns: set $k has '${CTR[$k]:-}' prefixes, want 0"
+		[ -z "$(le -n "$ns" list $k)" ] || fail "$ns: list $k is not empty"
+	done
+	for k in $COUNTER_KEYS; do
+		[ "${CTR[$k]:-}" = 0 ] && [ "${CTR[${k}_bytes]:-}" = 0 ] ||
+			fail "$ns: counter $k is '${CTR[$k]:-}/${CTR[${k}_bytes]:-}', want 0/0"
+	done
+}
+
 # counters_mark [NAMESPACE]: remember the counters as the baseline of the
 # next expect_counters.
 MARK_NS=

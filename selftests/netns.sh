@@ -20,17 +20,9 @@ config_state() {
 }
 
 fresh_namespace() {
-	local ns=le-fresh-$RUN_ID k
+	local ns=le-fresh-$RUN_ID
 	ns_create "$ns" || { fail "cannot create $ns"; return; }
-	le_show "$ns" || return
-	le_parse
-	[ "${CTR[mode]:-}" = off ] || fail "mode '${CTR[mode]:-}', want off"
-	for k in edge partners clients messenger; do
-		[ "${CTR[$k]:-}" = 0 ] || fail "set $k has '${CTR[$k]:-}' prefixes, want 0"
-	done
-	for k in $COUNTER_KEYS; do
-		[ "${CTR[$k]:-}" = 0 ] || fail "counter $k is '${CTR[$k]:-}', want 0"
-	done
+	expect_pristine "$ns"
 }
 
 modes_shown() {

@@ -98,20 +98,6 @@ iperf_completes() {
 	grep -q 'receiver' "$TMPD/iperf3.out" || fail "iperf3 printed no receiver summary"
 }
 
-# expect_pristine NAMESPACE: mode off, no prefixes, zero counters.
-expect_pristine() {
-	local k
-	le_show "$1" || { fail "lyncedge show in $1 failed"; return; }
-	le_parse
-	[ "${CTR[mode]:-}" = off ] || fail "$1: mode '${CTR[mode]:-}', want off"
-	for k in edge partners clients messenger; do
-		[ "${CTR[$k]:-}" = 0 ] || fail "$1: set $k has '${CTR[$k]:-}' prefixes, want 0"
-	done
-	for k in $COUNTER_KEYS; do
-		[ "${CTR[$k]:-}" = 0 ] || fail "$1: counter $k is '${CTR[$k]:-}', want 0"
-	done
-}
-
 reload_modprobe() {
 	modprobe nf_lyncedge || { fail "modprobe nf_lyncedge failed"; return; }
 	expect_pristine "$GW"
