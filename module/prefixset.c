@@ -352,7 +352,7 @@ int lyncedge_set_update(const struct lyncedge_set *old,
 	struct lyncedge_prefix *adds = NULL;
 	struct del_entry *dels = NULL;
 	struct lyncedge_set *set = NULL;
-	u32 nr_adds, n4, n6;
+	u32 nr_adds = 0, n4, n6;
 	int ret;
 
 	*out = NULL;
