@@ -151,22 +151,15 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(state->net);
-	const struct lyncedge_set *sets[LYNCEDGE_SET_COUNT];
+	const struct lyncedge_config *config = rcu_dereference(ln->config);
 	struct lyncedge_tuple t = { 0 };
 	struct lyncedge_verdict v;
-	u8 mode = READ_ONCE(ln->mode);
 	bool parsed;
-	int i;
 
-	/* Off only while the hooks are being unregistered. */
-	if (unlikely(mode == LYNCEDGE_MODE_OFF))
+	/* Off only while the hooks are being registered or unregistered. */
+	if (unlikely(config->mode == LYNCEDGE_MODE_OFF) ||
+	    !config->sets[LYNCEDGE_SET_EDGE])
 		return NF_ACCEPT;
-
-	sets[LYNCEDGE_SET_EDGE] = rcu_dereference(ln->sets[LYNCEDGE_SET_EDGE]);
-	if (!sets[LYNCEDGE_SET_EDGE])
-		return NF_ACCEPT;
-	for (i = LYNCEDGE_SET_EDGE + 1; i < LYNCEDGE_SET_COUNT; i++)
-		sets[i] = rcu_dereference(ln->sets[i]);
 
 	parsed = state->pf == NFPROTO_IPV4 ? parse_ipv4(skb, &t) :
 					     parse_ipv6(skb, &t);
@@ -178,7 +171,7 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 		v.index = LYNCEDGE_DENY_MALFORMED;
 	} else {
 		t.ct_state = conntrack_state(skb);
-		v = lyncedge_classify(sets, &t);
+		v = lyncedge_classify(config->sets, &t);
 	}
 
 	switch (v.kind) {
@@ -190,7 +183,7 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	case LYNCEDGE_DENY:
 		count(&ln->stats->deny[v.index], skb->len);
-		return mode == LYNCEDGE_MODE_ENFORCE ? NF_DROP : NF_ACCEPT;
+		return config->mode == LYNCEDGE_MODE_ENFORCE ? NF_DROP : NF_ACCEPT;
 	default:
 		return NF_ACCEPT;
 	}

@@ -150,7 +150,7 @@ static int put_config(struct sk_buff *skb, struct lyncedge_net *ln)
 	unsigned int i;
 
 	lyncedge_stats_sum(ln, &sum);
-	if (nla_put_u8(skb, LYNCEDGE_A_MODE, ln->mode))
+	if (nla_put_u8(skb, LYNCEDGE_A_MODE, lyncedge_locked_config(ln)->mode))
 		return -EMSGSIZE;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
 		const struct lyncedge_set *set = lyncedge_locked_set(ln, i);
@@ -223,7 +223,9 @@ static int lyncedge_nl_set_mode(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&ln->lock);
 	err = lyncedge_set_mode(net, nla_get_u8(info->attrs[LYNCEDGE_A_MODE]));
 	mutex_unlock(&ln->lock);
-	if (err)
+	if (err == -ENOMEM)
+		NL_SET_ERR_MSG(info->extack, "out of memory");
+	else if (err)
 		NL_SET_ERR_MSG(info->extack,
 			       "cannot enable the hooks or connection tracking");
 	return err;
@@ -304,17 +306,16 @@ static int lyncedge_nl_del(struct sk_buff *skb, struct genl_info *info)
 static int lyncedge_nl_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
-	unsigned int i;
+	int set_id = -1, err;
 
+	if (info->attrs[LYNCEDGE_A_SET])
+		set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
 	mutex_lock(&ln->lock);
-	if (info->attrs[LYNCEDGE_A_SET]) {
-		lyncedge_flush_set(ln, nla_get_u8(info->attrs[LYNCEDGE_A_SET]));
-	} else {
-		for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
-			lyncedge_flush_set(ln, i);
-	}
+	err = lyncedge_flush_sets(ln, set_id);
 	mutex_unlock(&ln->lock);
-	return 0;
+	if (err)
+		NL_SET_ERR_MSG(info->extack, "out of memory");
+	return err;
 }
 
 static int lyncedge_nl_test(struct sk_buff *skb, struct genl_info *info)
@@ -339,7 +340,7 @@ static int lyncedge_nl_test(struct sk_buff *skb, struct genl_info *info)
 	set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
 
 	rcu_read_lock();
-	member = lyncedge_set_contains(rcu_dereference(ln->sets[set_id]),
+	member = lyncedge_set_contains(rcu_dereference(ln->config)->sets[set_id],
 				       &p.addr);
 	rcu_read_unlock();
 

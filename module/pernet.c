@@ -8,6 +8,7 @@
 
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/slab.h>
 #include <net/netfilter/nf_conntrack.h>
 
 #include "hooks.h"
@@ -20,43 +21,82 @@ MODULE_PARM_DESC(max_prefixes,
 
 unsigned int lyncedge_net_id __read_mostly;
 
+/*
+ * Swap next in. A set the old configuration held and next does not is
+ * garbage once readers of the old one are gone.
+ */
+static void publish(struct lyncedge_net *ln, struct lyncedge_config *next)
+{
+	struct lyncedge_config *old;
+	struct lyncedge_set *gone;
+	int i;
+
+	old = rcu_replace_pointer(ln->config, next, lockdep_is_held(&ln->lock));
+	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
+		if (old->sets[i] == next->sets[i])
+			continue;
+		ln->generation[i]++;
+		gone = (struct lyncedge_set *)old->sets[i];
+		if (gone)
+			kvfree_rcu(gone, rcu);
+	}
+	kfree_rcu(old, rcu);
+}
+
+static struct lyncedge_config *config_copy(struct lyncedge_net *ln)
+{
+	return kmemdup(lyncedge_locked_config(ln),
+		       sizeof(struct lyncedge_config), GFP_KERNEL);
+}
+
+/* Hooks and the conntrack reference exist only while the mode is not off. */
+static int enable(struct net *net)
+{
+	int err;
+
+	/* States must exist before the first packet is judged. */
+	err = nf_ct_netns_get(net, NFPROTO_INET);
+	if (err)
+		return err;
+	err = lyncedge_hooks_register(net);
+	if (err)
+		nf_ct_netns_put(net, NFPROTO_INET);
+	return err;
+}
+
+static void disable(struct net *net)
+{
+	lyncedge_hooks_unregister(net);
+	nf_ct_netns_put(net, NFPROTO_INET);
+}
+
 int lyncedge_set_mode(struct net *net, u8 mode)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_config *next;
+	u8 was = lyncedge_locked_config(ln)->mode;
 	int err;
 
 	lockdep_assert_held(&ln->lock);
-	if (mode == ln->mode)
+	if (mode == was)
 		return 0;
+	next = config_copy(ln);
+	if (!next)
+		return -ENOMEM;
+	next->mode = mode;
 
-	if (ln->mode == LYNCEDGE_MODE_OFF) {
-		/* States must exist before the first packet is judged. */
-		err = nf_ct_netns_get(net, NFPROTO_INET);
-		if (err)
-			return err;
-		err = lyncedge_hooks_register(net);
+	/* The hooks pass everything while the published mode is off. */
+	if (was == LYNCEDGE_MODE_OFF) {
+		err = enable(net);
 		if (err) {
-			nf_ct_netns_put(net, NFPROTO_INET);
+			kfree(next);
 			return err;
 		}
-	} else if (mode == LYNCEDGE_MODE_OFF) {
-		lyncedge_hooks_unregister(net);
-		nf_ct_netns_put(net, NFPROTO_INET);
 	}
-	WRITE_ONCE(ln->mode, mode);
+	publish(ln, next);
+	if (mode == LYNCEDGE_MODE_OFF)
+		disable(net);
 	return 0;
-}
-
-static void publish(struct lyncedge_net *ln, u8 set_id,
-		    struct lyncedge_set *set)
-{
-	struct lyncedge_set *old;
-
-	old = rcu_replace_pointer(ln->sets[set_id], set,
-				  lockdep_is_held(&ln->lock));
-	ln->generation[set_id]++;
-	if (old)
-		kvfree_rcu(old, rcu);
 }
 
 int lyncedge_update_set(struct lyncedge_net *ln, u8 set_id,
@@ -64,6 +104,7 @@ int lyncedge_update_set(struct lyncedge_net *ln, u8 set_id,
 			const struct lyncedge_prefix *del, u32 nr_del,
 			struct lyncedge_set_error *err)
 {
+	struct lyncedge_config *next;
 	struct lyncedge_set *set;
 	int ret;
 
@@ -73,14 +114,30 @@ int lyncedge_update_set(struct lyncedge_net *ln, u8 set_id,
 				  err);
 	if (ret)
 		return ret;
-	publish(ln, set_id, set);
+	next = config_copy(ln);
+	if (!next) {
+		lyncedge_set_free(set);
+		return -ENOMEM;
+	}
+	next->sets[set_id] = set;
+	publish(ln, next);
 	return 0;
 }
 
-void lyncedge_flush_set(struct lyncedge_net *ln, u8 set_id)
+int lyncedge_flush_sets(struct lyncedge_net *ln, int set_id)
 {
+	struct lyncedge_config *next;
+	int i;
+
 	lockdep_assert_held(&ln->lock);
-	publish(ln, set_id, NULL);
+	next = config_copy(ln);
+	if (!next)
+		return -ENOMEM;
+	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
+		if (set_id < 0 || i == set_id)
+			next->sets[i] = NULL;
+	publish(ln, next);
+	return 0;
 }
 
 static void add_counter(struct lyncedge_counter *sum,
@@ -110,22 +167,32 @@ void lyncedge_stats_sum(const struct lyncedge_net *ln,
 static int __net_init lyncedge_net_init(struct net *net)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_config *config;
 
 	mutex_init(&ln->lock);
-	ln->mode = LYNCEDGE_MODE_OFF;
 	ln->stats = alloc_percpu(struct lyncedge_stats);
-	if (!ln->stats)
+	config = kzalloc(sizeof(*config), GFP_KERNEL);
+	if (!ln->stats || !config) {
+		free_percpu(ln->stats);
+		kfree(config);
 		return -ENOMEM;
+	}
+	config->mode = LYNCEDGE_MODE_OFF;
+	RCU_INIT_POINTER(ln->config, config);
 	return 0;
 }
 
-/* Runs before the synchronize_rcu() that precedes lyncedge_net_exit(). */
+/*
+ * Runs before the synchronize_rcu() that precedes lyncedge_net_exit(), and
+ * must not fail: no new configuration, only the hooks and the reference go.
+ */
 static void __net_exit lyncedge_net_pre_exit(struct net *net)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 
 	mutex_lock(&ln->lock);
-	lyncedge_set_mode(net, LYNCEDGE_MODE_OFF);
+	if (lyncedge_locked_config(ln)->mode != LYNCEDGE_MODE_OFF)
+		disable(net);
 	mutex_unlock(&ln->lock);
 }
 
@@ -133,10 +200,13 @@ static void __net_exit lyncedge_net_pre_exit(struct net *net)
 static void __net_exit lyncedge_net_exit(struct net *net)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_config *config;
 	int i;
 
+	config = rcu_dereference_protected(ln->config, true);
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
-		lyncedge_set_free(rcu_dereference_protected(ln->sets[i], true));
+		lyncedge_set_free((struct lyncedge_set *)config->sets[i]);
+	kfree(config);
 	free_percpu(ln->stats);
 	mutex_destroy(&ln->lock);
 }

@@ -23,11 +23,23 @@ struct lyncedge_stats {
 	struct lyncedge_counter state;
 };
 
+/*
+ * What the packet path reads, as one unit: a packet sees the whole old
+ * configuration or the whole new one, never a mix. Immutable once
+ * published. A set belongs to the current configuration only; when a newer
+ * one no longer holds it, it is freed after a grace period.
+ */
+struct lyncedge_config {
+	struct rcu_head rcu;
+	u8 mode;
+	const struct lyncedge_set *sets[LYNCEDGE_SET_COUNT];
+};
+
 struct lyncedge_net {
 	/* Serialises configuration changes and dumps; never in the fast path. */
 	struct mutex lock;
-	u8 mode;
-	struct lyncedge_set __rcu *sets[LYNCEDGE_SET_COUNT];
+	/* Never NULL while the namespace lives. */
+	struct lyncedge_config __rcu *config;
 	/* Bumped on every change of a set, so a dump can tell it raced one. */
 	unsigned int generation[LYNCEDGE_SET_COUNT];
 	struct lyncedge_stats __percpu *stats;
@@ -49,13 +61,20 @@ int lyncedge_update_set(struct lyncedge_net *ln, u8 set_id,
 			const struct lyncedge_prefix *add, u32 nr_add,
 			const struct lyncedge_prefix *del, u32 nr_del,
 			struct lyncedge_set_error *err);
-void lyncedge_flush_set(struct lyncedge_net *ln, u8 set_id);
+/* set_id < 0 empties all four sets at once. */
+int lyncedge_flush_sets(struct lyncedge_net *ln, int set_id);
+
+static inline const struct lyncedge_config *
+lyncedge_locked_config(struct lyncedge_net *ln)
+{
+	return rcu_dereference_protected(ln->config,
+					 lockdep_is_held(&ln->lock));
+}
 
 static inline const struct lyncedge_set *
 lyncedge_locked_set(struct lyncedge_net *ln, u8 set_id)
 {
-	return rcu_dereference_protected(ln->sets[set_id],
-					 lockdep_is_held(&ln->lock));
+	return lyncedge_locked_config(ln)->sets[set_id];
 }
 
 void lyncedge_stats_sum(const struct lyncedge_net *ln,
