@@ -33,45 +33,43 @@ apt_update() {
 	apt-get update -q >&2
 }
 
-# The headers follow the kernels the VM boots; their ABI comes from the image
-# meta packages, and the versioned package is named directly because the 6.12
-# headers meta package would drag in a kernel image.
-headers=()
-for series in 6.1 6.12; do
-	kver=$(kernel_resolve_apt "$series")
-	if [ -z "$kver" ] && is_root; then
-		apt_update
+# resolve: set "missing" to the packages not installed, as the current apt
+# lists name them. The headers follow the kernels the VM boots: their ABI
+# comes from the image meta packages, and the versioned package is named
+# directly because the 6.12 headers meta package would drag in an image.
+resolve() {
+	local series kver p
+	headers=()
+	for series in 6.1 6.12; do
 		kver=$(kernel_resolve_apt "$series")
-	fi
-	[ -n "$kver" ] || { log "cannot resolve the $series kernel ABI (apt lists missing?)"; exit 1; }
-	headers+=("linux-headers-$kver")
-done
-packages+=("${headers[@]}")
+		[ -n "$kver" ] || return 1
+		headers+=("linux-headers-$kver")
+	done
+	declare -gA installed=()
+	while read -r p status; do
+		[ "$status" = ii ] && installed[$p]=1
+	done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' \
+		 "${packages[@]}" "${headers[@]}" 2>/dev/null)
+	missing=()
+	for p in "${packages[@]}" "${headers[@]}"; do
+		[ -n "${installed[$p]:-}" ] || missing+=("$p")
+	done
+}
 
-declare -A installed=()
-while read -r pkg status; do
-	[ "$status" = ii ] && installed[$pkg]=1
-done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null)
-missing=()
-for p in "${packages[@]}"; do
-	[ -n "${installed[$p]:-}" ] || missing+=("$p")
-done
-
-if [ ${#missing[@]} -eq 0 ]; then
-	log "all ${#packages[@]} packages present"
+if resolve && [ ${#missing[@]} -eq 0 ]; then
+	log "all $((${#packages[@]} + ${#headers[@]})) packages present"
 	exit 0
 fi
 if ! is_root; then
-	log "missing (run as root to install): ${missing[*]}"
+	log "missing (run as root to install): ${missing[*]:-kernel headers}"
 	exit 1
 fi
 
+# Something is to be installed: a fresh machine's lists may be stale (an
+# older kernel ABI the mirror no longer has), so refresh them first.
+apt_update
+resolve || { log "cannot resolve the kernel ABIs from the apt lists"; exit 1; }
 log "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-install() { apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; }
-# Stale lists name versions the mirror no longer has: refresh once and retry.
-if ! install; then
-	apt_update
-	install
-fi
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 log "done"
