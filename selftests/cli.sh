@@ -8,19 +8,11 @@
 
 source "$(dirname "$0")/lib.sh"
 
-# The whole configuration as the CLI reports it. CLI_STATE caches the last
-# one seen, so a case need not read it before as well as after; whatever
-# changes the configuration outside expect_cli/expect_unprivileged resets
-# it (a stale cache could only make a case fail, never pass).
+# CLI_STATE caches the last config_state (lib.sh) seen, so a case need not
+# read it before as well as after; whatever changes the configuration
+# outside expect_cli/expect_unprivileged resets it (a stale cache could
+# only make a case fail, never pass).
 CLI_STATE=
-config_state() {
-	local s
-	le show
-	for s in edge partners clients messenger; do
-		echo "== $s"
-		le list "$s" | sort
-	done
-}
 
 # expect_cli WANT_STATUS ARGS...: run the CLI in gw; the exit status must be
 # WANT_STATUS, and on failure stderr must hold exactly one line and the

@@ -400,6 +400,17 @@ set_size() { ctr_get "$1"; }
 
 COUNTER_KEYS="rule1 rule2 rule3 rule4 rule5 rule6 norule invalid malformed state"
 
+# config_state: the whole configuration of the current gateway as the CLI
+# reports it (show, then every set's listing), for before/after compares.
+config_state() {
+	local s
+	le show
+	for s in edge partners clients messenger; do
+		echo "== $s"
+		le list "$s" | sort
+	done
+}
+
 # expect_pristine NAMESPACE: what a namespace the module never configured,
 # or a freshly loaded module, shows: mode off, four empty sets (show and
 # list agree) and every counter at zero, packets and bytes.

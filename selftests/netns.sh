@@ -9,16 +9,6 @@
 
 source "$(dirname "$0")/lib.sh"
 
-# The whole configuration of the current topology's gateway.
-config_state() {
-	local s
-	le show
-	for s in edge partners clients messenger; do
-		echo "== $s"
-		le list "$s" | sort
-	done
-}
-
 fresh_namespace() {
 	local ns=le-fresh-$RUN_ID
 	ns_create "$ns" || { fail "cannot create $ns"; return; }
