@@ -33,6 +33,11 @@ static const struct nla_policy lyncedge_policy[LYNCEDGE_A_MAX + 1] = {
 	[LYNCEDGE_A_SET] = NLA_POLICY_MAX(NLA_U8, LYNCEDGE_SET_MAX),
 	[LYNCEDGE_A_PREFIXES] = NLA_POLICY_NESTED(lyncedge_prefixes_policy),
 	[LYNCEDGE_A_ADDRESS] = NLA_POLICY_NESTED(lyncedge_prefix_policy),
+	[LYNCEDGE_A_PROTO] = { .type = NLA_U8 },
+	[LYNCEDGE_A_SRC] = NLA_POLICY_NESTED(lyncedge_prefix_policy),
+	[LYNCEDGE_A_DST] = NLA_POLICY_NESTED(lyncedge_prefix_policy),
+	[LYNCEDGE_A_SPORT] = { .type = NLA_U16 },
+	[LYNCEDGE_A_DPORT] = { .type = NLA_U16 },
 };
 
 /* Decode a prefix nest; with want_address, LEN may only be full length. */
@@ -358,6 +363,85 @@ static int lyncedge_nl_test(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+static int put_verdict(struct sk_buff *skb, u8 mode,
+		       struct lyncedge_verdict v)
+{
+	if (nla_put_u8(skb, LYNCEDGE_A_MODE, mode))
+		return -EMSGSIZE;
+	switch (v.kind) {
+	case LYNCEDGE_PASS_RULE:
+		if (nla_put_u8(skb, LYNCEDGE_A_VERDICT, LYNCEDGE_VERDICT_ALLOW) ||
+		    nla_put_u8(skb, LYNCEDGE_A_RULE_INDEX, v.index + 1))
+			return -EMSGSIZE;
+		return 0;
+	case LYNCEDGE_DENY:
+		if (nla_put_u8(skb, LYNCEDGE_A_VERDICT, LYNCEDGE_VERDICT_DENY) ||
+		    nla_put_u8(skb, LYNCEDGE_A_DENY_REASON, v.index))
+			return -EMSGSIZE;
+		return 0;
+	default:
+		return nla_put_u8(skb, LYNCEDGE_A_VERDICT,
+				  LYNCEDGE_VERDICT_NOT_EDGE);
+	}
+}
+
+/* The verdict a new flow's first packet would get: the same code path. */
+static int lyncedge_nl_explain(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	const struct lyncedge_config *config;
+	struct lyncedge_tuple t = { .ct_state = LYNCEDGE_CT_NEW };
+	struct lyncedge_prefix src, dst;
+	struct lyncedge_verdict v;
+	struct sk_buff *msg;
+	void *hdr;
+	u8 mode;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_PROTO) ||
+	    GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_SRC) ||
+	    GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_DST) ||
+	    GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_DPORT)) {
+		NL_SET_ERR_MSG(extack, "protocol, addresses and destination port needed");
+		return -EINVAL;
+	}
+	err = parse_prefix(info->attrs[LYNCEDGE_A_SRC], true, &src, extack);
+	if (!err)
+		err = parse_prefix(info->attrs[LYNCEDGE_A_DST], true, &dst, extack);
+	if (err)
+		return err;
+	if (src.addr.family != dst.addr.family) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[LYNCEDGE_A_DST],
+				    "source and destination are of different families");
+		return -EINVAL;
+	}
+	t.src = src.addr;
+	t.dst = dst.addr;
+	t.proto = nla_get_u8(info->attrs[LYNCEDGE_A_PROTO]);
+	t.dport = nla_get_u16(info->attrs[LYNCEDGE_A_DPORT]);
+	if (info->attrs[LYNCEDGE_A_SPORT])
+		t.sport = nla_get_u16(info->attrs[LYNCEDGE_A_SPORT]);
+
+	rcu_read_lock();
+	config = rcu_dereference(ln->config);
+	mode = config->mode;
+	v = lyncedge_classify(config->sets, &t);
+	rcu_read_unlock();
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &lyncedge_genl_family, 0,
+				LYNCEDGE_CMD_EXPLAIN);
+	if (!hdr || put_verdict(msg, mode, v)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 /* cb->args[0]: the set; cb->args[1]: position of the next prefix. */
 static int lyncedge_nl_get_prefixes_start(struct netlink_callback *cb)
 {
@@ -461,6 +545,11 @@ static const struct genl_ops lyncedge_genl_ops[] = {
 	{
 		.cmd = LYNCEDGE_CMD_TEST_ADDRESS,
 		.doit = lyncedge_nl_test,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_EXPLAIN,
+		.doit = lyncedge_nl_explain,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

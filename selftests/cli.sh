@@ -268,6 +268,10 @@ bad=(
 	"list: missing set|list"
 	"list: unknown set|list bogus"
 	"show: too many arguments|show all"
+	"explain: unknown protocol|explain sctp 198.51.100.20 203.0.113.10 5061"
+	"explain: port out of range|explain tcp 198.51.100.20 203.0.113.10 65536"
+	"explain: mixed families|explain tcp 198.51.100.20 2001:db8:e::10 5061"
+	"explain: missing port|explain tcp 198.51.100.20 203.0.113.10"
 )
 for b in "${bad[@]}"; do
 	# shellcheck disable=SC2086

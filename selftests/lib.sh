@@ -400,6 +400,20 @@ set_size() { ctr_get "$1"; }
 
 COUNTER_KEYS="rule1 rule2 rule3 rule4 rule5 rule6 norule invalid malformed state"
 
+# expect_explain PROTO FAMILY SRC DST PORT WANT [SPORT]: "lyncedge explain"
+# in the gateway judges the flow as its real packets are judged. WANT is
+# "row N", "denied" (no-rule) or "untouched".
+expect_explain() {
+	local proto=$1 f=$2 src=$3 dst=$4 port=$5 want=$6 sport=() out
+	[ $# -ge 7 ] && sport=("$7")
+	out=$(le explain "$proto" "$(addr "$f" "$src")" "${sport[@]}" "$(addr "$f" "$dst")" "$port" 2>&1)
+	case $want in
+	row*) [[ $out == *": allowed by $want" ]] ;;
+	denied) [[ $out == *": denied (no-rule); "* ]] ;;
+	untouched) [[ $out == *": not edge traffic, passes untouched" ]] ;;
+	esac || fail "explain $proto $src -> $dst:$port: '$out', want $want"
+}
+
 # config_state: the whole configuration of the current gateway as the CLI
 # reports it (show, then every set's listing), for before/after compares.
 config_state() {

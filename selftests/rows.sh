@@ -14,6 +14,7 @@ next_sport() { SPORT=$((SPORT + 1)); }
 # tcp_allowed FAMILY SRC DST PORT ROW: connect, data both ways; only ROW
 # counts, one packet (the SYN; the rest is established).
 tcp_allowed() {
+	expect_explain tcp "$1" "$2" "$3" "$4" "row $5"
 	counters_mark
 	expect_probe ok "$2" tcp-connect -d 100 "$(addr "$1" "$3")" "$4"
 	expect_counters "rule$5=1"
@@ -24,6 +25,7 @@ tcp_allowed() {
 tcp_denied() {
 	local sport=()
 	[ $# -ge 5 ] && sport=(-s "$5")
+	expect_explain tcp "$1" "$2" "$3" "$4" denied "${@:5}"
 	counters_mark
 	expect_probe timeout "$2" tcp-connect "${sport[@]}" "$(addr "$1" "$3")" "$4"
 	expect_counters norule=1+
@@ -34,6 +36,7 @@ tcp_denied() {
 udp_allowed() {
 	local len=100 n=3 got
 	next_sport
+	expect_explain udp "$1" "$2" "$3" "$4" "row $5" $SPORT
 	counters_mark
 	expect_probe ok "$2" udp-send -n $n -l $len -s $SPORT "$(addr "$1" "$3")" "$4"
 	wait_until 5 test "$(log_count "$3" "^udp $(addr "$1" "$2") $SPORT ")" -ge $n
@@ -46,6 +49,7 @@ udp_allowed() {
 udp_denied() {
 	local got
 	next_sport
+	expect_explain udp "$1" "$2" "$3" "$4" denied $SPORT
 	counters_mark
 	expect_probe timeout "$2" udp-request -s $SPORT "$(addr "$1" "$3")" "$4"
 	got=$(log_count "$3" "^udp $(addr "$1" "$2") $SPORT ")

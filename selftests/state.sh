@@ -50,6 +50,8 @@ untouched() {		# FAMILY
 	local a s
 	a=$(addr "$1" partner)
 	s=$(addr "$1" stranger)
+	expect_explain tcp "$1" partner stranger 5061 untouched
+	expect_explain udp "$1" stranger partner 3478 untouched
 	counters_mark
 	expect_probe ok partner tcp-connect -d 1000 "$s" 5061
 	expect_probe ok partner tcp-connect "$s" 40000

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What main.c and the command implementations (sets.c, config.c) share:
+ * What main.c and the command implementations (sets.c, config.c,
+ * explain.c) share:
  * exit codes, error reporting and the commands themselves.
  */
 #ifndef LYNCEDGE_CLI_H
@@ -43,6 +44,10 @@ int parse_set(const char *cmd, const char *arg);
 int apply_prefixes(struct nl *nl, uint8_t cmd, uint8_t set,
 		   const struct prefix *prefixes, size_t n, const char *ctx);
 
+/* A prefix nest of type; LEN only when with_len (addresses omit it). */
+void put_prefix(struct nlmsghdr *nlh, uint16_t type, const struct prefix *p,
+		bool with_len);
+
 /* The commands: argv[0] is the command's name, argc counts it. */
 int cmd_show(int argc, char **argv);
 int cmd_mode(int argc, char **argv);
@@ -51,5 +56,6 @@ int cmd_del(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif /* LYNCEDGE_CLI_H */

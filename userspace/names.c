@@ -65,6 +65,15 @@ const char *deny_name(unsigned int reason)
 	return reason < ARRAY_SIZE(deny_names) ? deny_names[reason] : NULL;
 }
 
+int proto_from_name(const char *name)
+{
+	if (!strcmp(name, "tcp"))
+		return IPPROTO_TCP;
+	if (!strcmp(name, "udp"))
+		return IPPROTO_UDP;
+	return -1;
+}
+
 const char *proto_name(unsigned int proto)
 {
 	switch (proto) {

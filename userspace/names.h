@@ -9,6 +9,7 @@
 /* The id for a name, or -1. */
 int set_from_name(const char *name);
 int mode_from_name(const char *name);
+int proto_from_name(const char *name);
 
 /* The name for an id, or NULL when the id is unknown to this CLI. */
 const char *set_name(unsigned int set);

@@ -26,7 +26,7 @@ _Static_assert(MNL_ATTR_HDRLEN + PREFIXES_PER_MSG * PREFIX_NEST_MAX <= 60000,
 _Static_assert(MNL_ATTR_HDRLEN + PREFIXES_PER_MSG * PREFIX_NEST_MAX + 256 <=
 	       NL_TX_SIZE, "a batch must fit the request buffer");
 
-static void put_prefix(struct nlmsghdr *nlh, uint16_t type,
+void put_prefix(struct nlmsghdr *nlh, uint16_t type,
 		       const struct prefix *p, bool with_len)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, type);

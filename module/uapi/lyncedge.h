@@ -38,6 +38,13 @@
  *   Request: SET, ADDRESS (a prefix nest whose LEN is omitted or full).
  *   Reply: SET, MEMBER (u8, 1 when the address is in the set).
  *
+ * LYNCEDGE_CMD_EXPLAIN (doit)
+ *   Request: PROTO, SRC and DST (address nests, LEN omitted or full),
+ *   DPORT, optionally SPORT. The tuple is judged with the live
+ *   configuration as the first packet of a new flow would be.
+ *   Reply: MODE, VERDICT, and RULE_INDEX (1-based) for
+ *   LYNCEDGE_VERDICT_ALLOW or DENY_REASON for LYNCEDGE_VERDICT_DENY.
+ *
  * LYNCEDGE_CMD_GET_PREFIXES (dump)
  *   Request: SET. Replies: one message per batch, each with SET and
  *   PREFIXES. A dump that raced with an update is flagged NLM_F_DUMP_INTR
@@ -58,6 +65,7 @@ enum lyncedge_cmd {
 	LYNCEDGE_CMD_FLUSH_SET,
 	LYNCEDGE_CMD_TEST_ADDRESS,
 	LYNCEDGE_CMD_GET_PREFIXES,
+	LYNCEDGE_CMD_EXPLAIN,
 
 	__LYNCEDGE_CMD_LAST
 };
@@ -98,6 +106,17 @@ enum lyncedge_deny_reason {
 #define LYNCEDGE_DENY_MAX (__LYNCEDGE_DENY_LAST - 1)
 #define LYNCEDGE_DENY_COUNT __LYNCEDGE_DENY_LAST
 
+/* What LYNCEDGE_CMD_EXPLAIN found. */
+enum lyncedge_explain_verdict {
+	LYNCEDGE_VERDICT_NOT_EDGE,	/* touches no edge address: untouched */
+	LYNCEDGE_VERDICT_ALLOW,		/* a row allows it */
+	LYNCEDGE_VERDICT_DENY,		/* denied, for a deny reason */
+
+	__LYNCEDGE_VERDICT_LAST
+};
+
+#define LYNCEDGE_VERDICT_MAX (__LYNCEDGE_VERDICT_LAST - 1)
+
 enum lyncedge_attr {
 	LYNCEDGE_A_UNSPEC,
 	LYNCEDGE_A_MODE,		/* u8, enum lyncedge_mode */
@@ -111,6 +130,14 @@ enum lyncedge_attr {
 	LYNCEDGE_A_ACCEPT_STATE_PACKETS,	/* u64, established/related */
 	LYNCEDGE_A_ACCEPT_STATE_BYTES,	/* u64 */
 	LYNCEDGE_A_PAD,
+	LYNCEDGE_A_PROTO,		/* u8, IPPROTO_* */
+	LYNCEDGE_A_SRC,			/* nest, LYNCEDGE_PREFIX_A_* */
+	LYNCEDGE_A_DST,			/* nest, LYNCEDGE_PREFIX_A_* */
+	LYNCEDGE_A_SPORT,		/* u16, host order */
+	LYNCEDGE_A_DPORT,		/* u16, host order */
+	LYNCEDGE_A_VERDICT,		/* u8, enum lyncedge_explain_verdict */
+	LYNCEDGE_A_RULE_INDEX,		/* u8, 1-based row */
+	LYNCEDGE_A_DENY_REASON,		/* u8, enum lyncedge_deny_reason */
 
 	__LYNCEDGE_A_LAST
 };
