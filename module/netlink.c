@@ -154,7 +154,7 @@ static int put_config(struct sk_buff *skb, struct lyncedge_net *ln)
 	struct nlattr *nest;
 	unsigned int i;
 
-	lyncedge_stats_sum(ln, &sum);
+	lyncedge_stats_read(ln, &sum);
 	if (nla_put_u8(skb, LYNCEDGE_A_MODE, lyncedge_locked_config(ln)->mode))
 		return -EMSGSIZE;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
@@ -442,6 +442,17 @@ static int lyncedge_nl_explain(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+static int lyncedge_nl_reset_counters(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
+
+	mutex_lock(&ln->lock);
+	lyncedge_stats_reset(ln);
+	mutex_unlock(&ln->lock);
+	return 0;
+}
+
 /* cb->args[0]: the set; cb->args[1]: position of the next prefix. */
 static int lyncedge_nl_get_prefixes_start(struct netlink_callback *cb)
 {
@@ -550,6 +561,11 @@ static const struct genl_ops lyncedge_genl_ops[] = {
 	{
 		.cmd = LYNCEDGE_CMD_EXPLAIN,
 		.doit = lyncedge_nl_explain,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_RESET_COUNTERS,
+		.doit = lyncedge_nl_reset_counters,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

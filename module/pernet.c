@@ -140,28 +140,52 @@ int lyncedge_flush_sets(struct lyncedge_net *ln, int set_id)
 	return 0;
 }
 
-static void add_counter(struct lyncedge_counter *sum,
-			const struct lyncedge_counter *c)
+/* The counters as one flat array, for adding up and subtracting. */
+#define NR_COUNTERS (sizeof(struct lyncedge_stats) / sizeof(struct lyncedge_counter))
+
+static void stats_total(const struct lyncedge_net *ln,
+			struct lyncedge_stats *total)
 {
-	sum->packets += READ_ONCE(c->packets);
-	sum->bytes += READ_ONCE(c->bytes);
+	struct lyncedge_counter *t = (struct lyncedge_counter *)total;
+	int cpu;
+	size_t i;
+
+	BUILD_BUG_ON(sizeof(struct lyncedge_stats) % sizeof(struct lyncedge_counter));
+	memset(total, 0, sizeof(*total));
+	for_each_possible_cpu(cpu) {
+		const struct lyncedge_counter *c =
+			(const void *)per_cpu_ptr(ln->stats, cpu);
+
+		for (i = 0; i < NR_COUNTERS; i++) {
+			t[i].packets += READ_ONCE(c[i].packets);
+			t[i].bytes += READ_ONCE(c[i].bytes);
+		}
+	}
 }
 
-void lyncedge_stats_sum(const struct lyncedge_net *ln,
-			struct lyncedge_stats *sum)
+void lyncedge_stats_read(struct lyncedge_net *ln, struct lyncedge_stats *out)
 {
-	int cpu, i;
+	struct lyncedge_counter *o = (struct lyncedge_counter *)out;
+	const struct lyncedge_counter *b =
+		(const struct lyncedge_counter *)&ln->stats_base;
+	size_t i;
 
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct lyncedge_stats *s = per_cpu_ptr(ln->stats, cpu);
-
-		for (i = 0; i < LYNCEDGE_RULE_COUNT; i++)
-			add_counter(&sum->rule[i], &s->rule[i]);
-		for (i = 0; i < LYNCEDGE_DENY_COUNT; i++)
-			add_counter(&sum->deny[i], &s->deny[i]);
-		add_counter(&sum->state, &s->state);
+	lockdep_assert_held(&ln->lock);
+	stats_total(ln, out);
+	for (i = 0; i < NR_COUNTERS; i++) {
+		o[i].packets -= b[i].packets;
+		o[i].bytes -= b[i].bytes;
 	}
+}
+
+/*
+ * Moving the baseline, rather than zeroing the per-CPU counters, means the
+ * packet path is the only writer of those and a reset loses no increment.
+ */
+void lyncedge_stats_reset(struct lyncedge_net *ln)
+{
+	lockdep_assert_held(&ln->lock);
+	stats_total(ln, &ln->stats_base);
 }
 
 static int __net_init lyncedge_net_init(struct net *net)

@@ -43,6 +43,8 @@ struct lyncedge_net {
 	/* Bumped on every change of a set, so a dump can tell it raced one. */
 	unsigned int generation[LYNCEDGE_SET_COUNT];
 	struct lyncedge_stats __percpu *stats;
+	/* The totals at the last reset; readers see what came since. */
+	struct lyncedge_stats stats_base;
 };
 
 extern unsigned int lyncedge_net_id;
@@ -77,7 +79,8 @@ lyncedge_locked_set(struct lyncedge_net *ln, u8 set_id)
 	return lyncedge_locked_config(ln)->sets[set_id];
 }
 
-void lyncedge_stats_sum(const struct lyncedge_net *ln,
-			struct lyncedge_stats *sum);
+/* Counters since the last reset; ln->lock held. */
+void lyncedge_stats_read(struct lyncedge_net *ln, struct lyncedge_stats *out);
+void lyncedge_stats_reset(struct lyncedge_net *ln);
 
 #endif /* _LYNCEDGE_PERNET_H */

@@ -150,6 +150,25 @@ topo_create || skip_all "cannot build the topology"
 start_listeners || skip_all "cannot start the servers"
 config_sample monitor || skip_all "cannot configure lyncedge"
 
+# After the cases above the counters are far from zero: a reset must bring
+# every one to zero, packets and bytes, and counting must go on from there.
+counters_reset() {
+	local k
+	le_show && le_parse
+	[ "${CTR[rule6]:-0}" -gt 0 ] || { fail "row 6 has counted nothing before the reset"; return; }
+	le reset-counters || { fail "lyncedge reset-counters failed"; return; }
+	le_show || { fail "lyncedge show failed"; return; }
+	le_parse
+	for k in $COUNTER_KEYS; do
+		[ "${CTR[$k]:-}" = 0 ] && [ "${CTR[${k}_bytes]:-}" = 0 ] ||
+			fail "counter $k is '${CTR[$k]:-}/${CTR[${k}_bytes]:-}' after the reset, want 0/0"
+	done
+	udp_burst 4 messenger edge 3478 3 100 rule6
+	le_show && le_parse
+	[ "${CTR[rule6]:-}" = 3 ] && [ "${CTR[rule6_bytes]:-}" = 384 ] ||
+		fail "row 6 is '${CTR[rule6]:-}/${CTR[rule6_bytes]:-}' after the reset and 3 datagrams, want 3/384"
+}
+
 run_case "monitor: mode and sets shown" expect_mode_and_sets monitor
 for f in 4 6; do
 	v="IPv$f"
@@ -193,5 +212,6 @@ for f in 4 6; do
 	run_case "$v established connection survives removal of its prefix" \
 		established_survives $f
 done
+run_case "reset-counters: every counter reads zero, then counts afresh" counters_reset
 
 tap_finish

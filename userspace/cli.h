@@ -57,5 +57,6 @@ int cmd_flush(int argc, char **argv);
 int cmd_test(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_reset_counters(int argc, char **argv);
 
 #endif /* LYNCEDGE_CLI_H */

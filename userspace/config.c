@@ -36,6 +36,25 @@ int cmd_mode(int argc, char **argv)
 	return ret;
 }
 
+int cmd_reset_counters(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct nl_error err;
+	struct nl nl;
+	int ret;
+
+	(void)argc;
+	(void)argv;
+	ret = open_netlink(&nl, "reset-counters");
+	if (ret)
+		return ret;
+	nlh = nl_start(&nl, LYNCEDGE_CMD_RESET_COUNTERS, 0);
+	if (nl_request(&nl, nlh, NULL, NULL, &err))
+		ret = request_error("reset-counters", &err, NULL, NULL);
+	nl_close(&nl);
+	return ret;
+}
+
 /* More than the kernel sends; a reply with more is taken as malformed. */
 #define SHOW_MAX 64
 

@@ -40,6 +40,8 @@ static const struct command commands[] = {
 	  "exit 0 if ADDRESS is in SET, 1 if not" },
 	{ "list", "SET", 1, 1, cmd_list,
 	  "print the prefixes of SET, one a line" },
+	{ "reset-counters", "", 0, 0, cmd_reset_counters,
+	  "start every counter again from zero" },
 	{ "explain", "{tcp|udp} SRC [SPORT] DST DPORT", 4, 5, cmd_explain,
 	  "what the live table does with a new flow" },
 	{ "help", "", 0, 0, cmd_help,

@@ -45,6 +45,9 @@
  *   Reply: MODE, VERDICT, and RULE_INDEX (1-based) for
  *   LYNCEDGE_VERDICT_ALLOW or DENY_REASON for LYNCEDGE_VERDICT_DENY.
  *
+ * LYNCEDGE_CMD_RESET_COUNTERS (doit)
+ *   Counters read from now on start again from zero.
+ *
  * LYNCEDGE_CMD_GET_PREFIXES (dump)
  *   Request: SET. Replies: one message per batch, each with SET and
  *   PREFIXES. A dump that raced with an update is flagged NLM_F_DUMP_INTR
@@ -66,6 +69,7 @@ enum lyncedge_cmd {
 	LYNCEDGE_CMD_TEST_ADDRESS,
 	LYNCEDGE_CMD_GET_PREFIXES,
 	LYNCEDGE_CMD_EXPLAIN,
+	LYNCEDGE_CMD_RESET_COUNTERS,
 
 	__LYNCEDGE_CMD_LAST
 };
