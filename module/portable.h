@@ -15,9 +15,7 @@
 #include <linux/errno.h>
 #include <linux/in.h>
 #include <linux/in6.h>
-#include <linux/minmax.h>
 #include <linux/mm.h>
-#include <linux/overflow.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
