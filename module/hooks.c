@@ -154,7 +154,7 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 	const struct lyncedge_config *config = rcu_dereference(ln->config);
 	struct lyncedge_tuple t = { 0 };
 	struct lyncedge_verdict v;
-	bool parsed;
+	bool parsed, enforce;
 
 	/* Off only while the hooks are being registered or unregistered. */
 	if (unlikely(config->mode == LYNCEDGE_MODE_OFF) ||
@@ -183,7 +183,11 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	case LYNCEDGE_DENY:
 		count(&ln->stats->deny[v.index], skb->len);
-		return config->mode == LYNCEDGE_MODE_ENFORCE ? NF_DROP : NF_ACCEPT;
+		enforce = config->mode == LYNCEDGE_MODE_ENFORCE;
+		if (config->log)
+			lyncedge_log_deny(&ln->log_limit, enforce, v.index, skb,
+					  state);
+		return enforce ? NF_DROP : NF_ACCEPT;
 	default:
 		return NF_ACCEPT;
 	}

@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "netlink.h"
 #include "pernet.h"
+#include "txn.h"
 #include "uapi/lyncedge.h"
 
 static struct genl_family lyncedge_genl_family;
@@ -38,6 +39,8 @@ static const struct nla_policy lyncedge_policy[LYNCEDGE_A_MAX + 1] = {
 	[LYNCEDGE_A_DST] = NLA_POLICY_NESTED(lyncedge_prefix_policy),
 	[LYNCEDGE_A_SPORT] = { .type = NLA_U16 },
 	[LYNCEDGE_A_DPORT] = { .type = NLA_U16 },
+	[LYNCEDGE_A_LOG] = NLA_POLICY_MAX(NLA_U8, 1),
+	[LYNCEDGE_A_TXN] = { .type = NLA_FLAG },
 };
 
 /* Decode a prefix nest; with want_address, LEN may only be full length. */
@@ -127,6 +130,7 @@ static int put_counter(struct sk_buff *skb, int packets, int bytes, int pad,
 	return 0;
 }
 
+/* Row i of the table; with its counters unless c is NULL. */
 static int put_rule(struct sk_buff *skb, unsigned int i,
 		    const struct lyncedge_counter *c)
 {
@@ -141,8 +145,8 @@ static int put_rule(struct sk_buff *skb, unsigned int i,
 	    nla_put_u16(skb, LYNCEDGE_RULE_A_PORT_MAX, r->dport_max) ||
 	    nla_put_u8(skb, LYNCEDGE_RULE_A_SRC_SET, r->src_set) ||
 	    nla_put_u8(skb, LYNCEDGE_RULE_A_DST_SET, r->dst_set) ||
-	    put_counter(skb, LYNCEDGE_RULE_A_PACKETS, LYNCEDGE_RULE_A_BYTES,
-			LYNCEDGE_RULE_A_PAD, c))
+	    (c && put_counter(skb, LYNCEDGE_RULE_A_PACKETS,
+			      LYNCEDGE_RULE_A_BYTES, LYNCEDGE_RULE_A_PAD, c)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -155,7 +159,8 @@ static int put_config(struct sk_buff *skb, struct lyncedge_net *ln)
 	unsigned int i;
 
 	lyncedge_stats_read(ln, &sum);
-	if (nla_put_u8(skb, LYNCEDGE_A_MODE, lyncedge_locked_config(ln)->mode))
+	if (nla_put_u8(skb, LYNCEDGE_A_MODE, lyncedge_locked_config(ln)->mode) ||
+	    nla_put_u8(skb, LYNCEDGE_A_LOG, lyncedge_locked_config(ln)->log))
 		return -EMSGSIZE;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
 		const struct lyncedge_set *set = lyncedge_locked_set(ln, i);
@@ -215,24 +220,90 @@ static int lyncedge_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * The caller's transaction when the request is flagged LYNCEDGE_A_TXN,
+ * NULL otherwise; an ERR_PTR when it is flagged and there is none.
+ */
+static struct lyncedge_txn *request_txn(struct lyncedge_net *ln,
+					struct genl_info *info)
+{
+	struct lyncedge_txn *txn;
+
+	lockdep_assert_held(&ln->lock);
+	if (!nla_get_flag(info->attrs[LYNCEDGE_A_TXN]))
+		return NULL;
+	txn = lyncedge_txn_find(ln, info->snd_portid);
+	if (txn)
+		return txn;
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LYNCEDGE_A_TXN],
+			    "this socket has no open transaction");
+	return ERR_PTR(-ENOENT);
+}
+
+/* The extack message for a failed publish. */
+static void publish_error(struct netlink_ext_ack *extack, int err)
+{
+	if (err == -ENOMEM)
+		NL_SET_ERR_MSG(extack, "out of memory");
+	else if (err == -ENOENT)
+		NL_SET_ERR_MSG(extack,
+			       "cannot load a logger (module nf_log_syslog)");
+	else if (err)
+		NL_SET_ERR_MSG(extack,
+			       "cannot enable the hooks or connection tracking");
+}
+
 static int lyncedge_nl_set_mode(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
 	struct lyncedge_net *ln = lyncedge_pernet(net);
-	int err;
+	struct lyncedge_txn *txn;
+	u8 mode;
+	int err = 0;
 
 	if (GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_MODE)) {
 		NL_SET_ERR_MSG(info->extack, "a mode is needed");
 		return -EINVAL;
 	}
+	mode = nla_get_u8(info->attrs[LYNCEDGE_A_MODE]);
 	mutex_lock(&ln->lock);
-	err = lyncedge_set_mode(net, nla_get_u8(info->attrs[LYNCEDGE_A_MODE]));
+	txn = request_txn(ln, info);
+	if (IS_ERR(txn)) {
+		err = PTR_ERR(txn);
+	} else if (txn) {
+		txn->mode = mode;
+	} else {
+		err = lyncedge_set_mode(net, mode);
+		publish_error(info->extack, err);
+	}
 	mutex_unlock(&ln->lock);
-	if (err == -ENOMEM)
-		NL_SET_ERR_MSG(info->extack, "out of memory");
-	else if (err)
-		NL_SET_ERR_MSG(info->extack,
-			       "cannot enable the hooks or connection tracking");
+	return err;
+}
+
+static int lyncedge_nl_set_log(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_txn *txn;
+	bool log;
+	int err = 0;
+
+	if (GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_LOG)) {
+		NL_SET_ERR_MSG(info->extack, "on or off is needed");
+		return -EINVAL;
+	}
+	log = nla_get_u8(info->attrs[LYNCEDGE_A_LOG]);
+	mutex_lock(&ln->lock);
+	txn = request_txn(ln, info);
+	if (IS_ERR(txn)) {
+		err = PTR_ERR(txn);
+	} else if (txn) {
+		txn->log = log;
+	} else {
+		err = lyncedge_set_log(net, log);
+		publish_error(info->extack, err);
+	}
+	mutex_unlock(&ln->lock);
 	return err;
 }
 
@@ -249,11 +320,14 @@ static const struct nlattr *nth_nested(const struct nlattr *nest, u32 n)
 
 static int update_prefixes(struct genl_info *info, bool add)
 {
-	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
+	struct net *net = genl_info_net(info);
+	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct netlink_ext_ack *extack = info->extack;
+	struct lyncedge_set_error err_at = {};
 	struct lyncedge_prefix *prefixes;
-	struct lyncedge_set_error err_at;
 	const struct nlattr *nest, *attr;
+	struct lyncedge_txn *txn;
+	u8 set_id;
 	u32 n = 0;
 	int rem, err = 0;
 
@@ -276,13 +350,26 @@ static int update_prefixes(struct genl_info *info, bool add)
 			goto out;
 	}
 
+	set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
 	mutex_lock(&ln->lock);
-	err = lyncedge_update_set(ln, nla_get_u8(info->attrs[LYNCEDGE_A_SET]),
-				  add ? prefixes : NULL, add ? n : 0,
-				  add ? NULL : prefixes, add ? 0 : n, &err_at);
+	txn = request_txn(ln, info);
+	if (IS_ERR(txn)) {
+		mutex_unlock(&ln->lock);
+		err = PTR_ERR(txn);
+		goto out;
+	}
+	if (txn)
+		err = lyncedge_txn_stage(txn, set_id, !add, prefixes, n);
+	else
+		err = lyncedge_update_set(net, set_id, add ? prefixes : NULL,
+					  add ? n : 0, add ? NULL : prefixes,
+					  add ? 0 : n, &err_at);
 	mutex_unlock(&ln->lock);
 
-	if (err == -ENOENT)
+	if (txn && err == -ENOSPC)
+		NL_SET_ERR_MSG(extack,
+			       "the transaction stages more prefixes for the set than its size limit (module parameter max_prefixes)");
+	else if (err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(extack, nth_nested(nest, err_at.index),
 				    "prefix is not in the set");
 	else if (err == -ENOSPC)
@@ -310,17 +397,89 @@ static int lyncedge_nl_del(struct sk_buff *skb, struct genl_info *info)
 
 static int lyncedge_nl_flush(struct sk_buff *skb, struct genl_info *info)
 {
-	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
-	int set_id = -1, err;
+	struct net *net = genl_info_net(info);
+	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_txn *txn;
+	int set_id = -1, err = 0;
 
 	if (info->attrs[LYNCEDGE_A_SET])
 		set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
 	mutex_lock(&ln->lock);
-	err = lyncedge_flush_sets(ln, set_id);
+	txn = request_txn(ln, info);
+	if (IS_ERR(txn)) {
+		err = PTR_ERR(txn);
+	} else if (txn) {
+		lyncedge_txn_flush(txn, set_id);
+	} else {
+		err = lyncedge_flush_sets(net, set_id);
+		publish_error(info->extack, err);
+	}
+	mutex_unlock(&ln->lock);
+	return err;
+}
+
+static int lyncedge_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(genl_info_net(info));
+	int err;
+
+	mutex_lock(&ln->lock);
+	err = lyncedge_txn_begin(ln, info->snd_portid);
 	mutex_unlock(&ln->lock);
 	if (err)
 		NL_SET_ERR_MSG(info->extack, "out of memory");
 	return err;
+}
+
+static void commit_error(struct netlink_ext_ack *extack, int err,
+			 const struct lyncedge_txn_error *at)
+{
+	switch (err) {
+	case -ENOENT:
+		NL_SET_ERR_MSG(extack, "prefix is not in the set");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG(extack, "invalid prefix");
+		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG(extack,
+			       "the set would exceed its size limit (module parameter max_prefixes)");
+		break;
+	default:
+		publish_error(extack, err);
+		return;
+	}
+	BUILD_BUG_ON(sizeof(*at) > NETLINK_MAX_COOKIE_LEN);
+	memcpy(extack->cookie, at, sizeof(*at));
+	extack->cookie_len = sizeof(*at);
+}
+
+static int lyncedge_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_txn_error at;
+	struct lyncedge_txn *txn;
+	int err;
+
+	mutex_lock(&ln->lock);
+	txn = lyncedge_txn_find(ln, info->snd_portid);
+	if (!txn) {
+		mutex_unlock(&ln->lock);
+		NL_SET_ERR_MSG(info->extack, "this socket has no open transaction");
+		return -ENOENT;
+	}
+	err = lyncedge_txn_commit(net, txn, &at);
+	mutex_unlock(&ln->lock);
+	if (err)
+		commit_error(info->extack, err, &at);
+	return err;
+}
+
+static int lyncedge_nl_txn_abort(struct sk_buff *skb, struct genl_info *info)
+{
+	lyncedge_txn_release(genl_info_net(info), info->snd_portid);
+	return 0;
 }
 
 static int lyncedge_nl_test(struct sk_buff *skb, struct genl_info *info)
@@ -371,7 +530,8 @@ static int put_verdict(struct sk_buff *skb, u8 mode,
 	switch (v.kind) {
 	case LYNCEDGE_PASS_RULE:
 		if (nla_put_u8(skb, LYNCEDGE_A_VERDICT, LYNCEDGE_VERDICT_ALLOW) ||
-		    nla_put_u8(skb, LYNCEDGE_A_RULE_INDEX, v.index + 1))
+		    nla_put_u8(skb, LYNCEDGE_A_RULE_INDEX, v.index + 1) ||
+		    put_rule(skb, v.index, NULL))
 			return -EMSGSIZE;
 		return 0;
 	case LYNCEDGE_DENY:
@@ -569,6 +729,26 @@ static const struct genl_ops lyncedge_genl_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
+		.cmd = LYNCEDGE_CMD_SET_LOG,
+		.doit = lyncedge_nl_set_log,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_TXN_BEGIN,
+		.doit = lyncedge_nl_txn_begin,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_TXN_COMMIT,
+		.doit = lyncedge_nl_txn_commit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = LYNCEDGE_CMD_TXN_ABORT,
+		.doit = lyncedge_nl_txn_abort,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
 		.cmd = LYNCEDGE_CMD_GET_PREFIXES,
 		.start = lyncedge_nl_get_prefixes_start,
 		.dumpit = lyncedge_nl_get_prefixes,
@@ -589,12 +769,37 @@ static struct genl_family lyncedge_genl_family __ro_after_init = {
 	.n_ops = ARRAY_SIZE(lyncedge_genl_ops),
 };
 
+/* A transaction lives as long as the socket that opened it. */
+static int lyncedge_netlink_event(struct notifier_block *nb,
+				  unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
+	    n->portid)
+		lyncedge_txn_release(n->net, n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lyncedge_netlink_notifier = {
+	.notifier_call = lyncedge_netlink_event,
+};
+
 int __init lyncedge_genl_init(void)
 {
-	return genl_register_family(&lyncedge_genl_family);
+	int err;
+
+	err = netlink_register_notifier(&lyncedge_netlink_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&lyncedge_genl_family);
+	if (err)
+		netlink_unregister_notifier(&lyncedge_netlink_notifier);
+	return err;
 }
 
 void lyncedge_genl_exit(void)
 {
 	genl_unregister_family(&lyncedge_genl_family);
+	netlink_unregister_notifier(&lyncedge_netlink_notifier);
 }

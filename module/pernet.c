@@ -13,6 +13,7 @@
 
 #include "hooks.h"
 #include "pernet.h"
+#include "txn.h"
 
 static unsigned int max_prefixes = 1000000;
 module_param(max_prefixes, uint, 0644);
@@ -21,32 +22,28 @@ MODULE_PARM_DESC(max_prefixes,
 
 unsigned int lyncedge_net_id __read_mostly;
 
-/*
- * Swap next in. A set the old configuration held and next does not is
- * garbage once readers of the old one are gone.
- */
-static void publish(struct lyncedge_net *ln, struct lyncedge_config *next)
+u32 lyncedge_max_prefixes(void)
 {
-	struct lyncedge_config *old;
-	struct lyncedge_set *gone;
-	int i;
-
-	old = rcu_replace_pointer(ln->config, next, lockdep_is_held(&ln->lock));
-	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
-		if (old->sets[i] == next->sets[i])
-			continue;
-		ln->generation[i]++;
-		gone = (struct lyncedge_set *)old->sets[i];
-		if (gone)
-			kvfree_rcu(gone, rcu);
-	}
-	kfree_rcu(old, rcu);
+	return READ_ONCE(max_prefixes);
 }
 
-static struct lyncedge_config *config_copy(struct lyncedge_net *ln)
+struct lyncedge_config *lyncedge_config_next(struct lyncedge_net *ln)
 {
 	return kmemdup(lyncedge_locked_config(ln),
 		       sizeof(struct lyncedge_config), GFP_KERNEL);
+}
+
+/* Free what next holds that the published configuration does not. */
+static void config_discard(struct lyncedge_net *ln,
+			   struct lyncedge_config *next)
+{
+	const struct lyncedge_config *cur = lyncedge_locked_config(ln);
+	int i;
+
+	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
+		if (next->sets[i] != cur->sets[i])
+			lyncedge_set_free((struct lyncedge_set *)next->sets[i]);
+	kfree(next);
 }
 
 /* Hooks and the conntrack reference exist only while the mode is not off. */
@@ -70,74 +67,130 @@ static void disable(struct net *net)
 	nf_ct_netns_put(net, NFPROTO_INET);
 }
 
+/*
+ * Everything that can fail happens before the swap. A set the old
+ * configuration held and next does not is garbage once readers of the old
+ * one are gone.
+ */
+int lyncedge_publish(struct net *net, struct lyncedge_config *next)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_config *old;
+	struct lyncedge_set *gone;
+	bool was_on, on;
+	int i, err;
+
+	lockdep_assert_held(&ln->lock);
+	old = rcu_dereference_protected(ln->config, lockdep_is_held(&ln->lock));
+	was_on = old->mode != LYNCEDGE_MODE_OFF;
+	on = next->mode != LYNCEDGE_MODE_OFF;
+
+	if (next->log && !old->log) {
+		err = lyncedge_log_get();
+		if (err)
+			goto discard;
+	}
+	/* The hooks pass everything while the published mode is off. */
+	if (on && !was_on) {
+		err = enable(net);
+		if (err) {
+			if (next->log && !old->log)
+				lyncedge_log_put();
+			goto discard;
+		}
+	}
+
+	rcu_assign_pointer(ln->config, next);
+	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
+		if (old->sets[i] == next->sets[i])
+			continue;
+		ln->generation[i]++;
+		gone = (struct lyncedge_set *)old->sets[i];
+		if (gone)
+			kvfree_rcu(gone, rcu);
+	}
+
+	if (was_on && !on)
+		disable(net);
+	if (old->log && !next->log)
+		lyncedge_log_put();
+	kfree_rcu(old, rcu);
+	return 0;
+
+discard:
+	config_discard(ln, next);
+	return err;
+}
+
 int lyncedge_set_mode(struct net *net, u8 mode)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_config *next;
-	u8 was = lyncedge_locked_config(ln)->mode;
-	int err;
 
 	lockdep_assert_held(&ln->lock);
-	if (mode == was)
+	if (mode == lyncedge_locked_config(ln)->mode)
 		return 0;
-	next = config_copy(ln);
+	next = lyncedge_config_next(ln);
 	if (!next)
 		return -ENOMEM;
 	next->mode = mode;
-
-	/* The hooks pass everything while the published mode is off. */
-	if (was == LYNCEDGE_MODE_OFF) {
-		err = enable(net);
-		if (err) {
-			kfree(next);
-			return err;
-		}
-	}
-	publish(ln, next);
-	if (mode == LYNCEDGE_MODE_OFF)
-		disable(net);
-	return 0;
+	return lyncedge_publish(net, next);
 }
 
-int lyncedge_update_set(struct lyncedge_net *ln, u8 set_id,
+int lyncedge_set_log(struct net *net, bool log)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_config *next;
+
+	lockdep_assert_held(&ln->lock);
+	if (log == lyncedge_locked_config(ln)->log)
+		return 0;
+	next = lyncedge_config_next(ln);
+	if (!next)
+		return -ENOMEM;
+	next->log = log;
+	return lyncedge_publish(net, next);
+}
+
+int lyncedge_update_set(struct net *net, u8 set_id,
 			const struct lyncedge_prefix *add, u32 nr_add,
 			const struct lyncedge_prefix *del, u32 nr_del,
 			struct lyncedge_set_error *err)
 {
+	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_config *next;
 	struct lyncedge_set *set;
 	int ret;
 
 	lockdep_assert_held(&ln->lock);
 	ret = lyncedge_set_update(lyncedge_locked_set(ln, set_id), add, nr_add,
-				  del, nr_del, READ_ONCE(max_prefixes), &set,
+				  del, nr_del, lyncedge_max_prefixes(), &set,
 				  err);
 	if (ret)
 		return ret;
-	next = config_copy(ln);
+	next = lyncedge_config_next(ln);
 	if (!next) {
 		lyncedge_set_free(set);
 		return -ENOMEM;
 	}
 	next->sets[set_id] = set;
-	publish(ln, next);
-	return 0;
+	return lyncedge_publish(net, next);
 }
 
-int lyncedge_flush_sets(struct lyncedge_net *ln, int set_id)
+int lyncedge_flush_sets(struct net *net, int set_id)
 {
+	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_config *next;
 	int i;
 
 	lockdep_assert_held(&ln->lock);
-	next = config_copy(ln);
+	next = lyncedge_config_next(ln);
 	if (!next)
 		return -ENOMEM;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		if (set_id < 0 || i == set_id)
 			next->sets[i] = NULL;
-	publish(ln, next);
-	return 0;
+	return lyncedge_publish(net, next);
 }
 
 /* The counters as one flat array, for adding up and subtracting. */
@@ -194,6 +247,7 @@ static int __net_init lyncedge_net_init(struct net *net)
 	struct lyncedge_config *config;
 
 	mutex_init(&ln->lock);
+	INIT_LIST_HEAD(&ln->txns);
 	ln->stats = alloc_percpu(struct lyncedge_stats);
 	config = kzalloc(sizeof(*config), GFP_KERNEL);
 	if (!ln->stats || !config) {
@@ -224,10 +278,16 @@ static void __net_exit lyncedge_net_pre_exit(struct net *net)
 static void __net_exit lyncedge_net_exit(struct net *net)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_txn *txn, *tmp;
 	struct lyncedge_config *config;
 	int i;
 
+	/* Left open only when the module goes while a socket is open. */
+	list_for_each_entry_safe(txn, tmp, &ln->txns, list)
+		lyncedge_txn_end(txn);
 	config = rcu_dereference_protected(ln->config, true);
+	if (config->log)
+		lyncedge_log_put();
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		lyncedge_set_free((struct lyncedge_set *)config->sets[i]);
 	kfree(config);

@@ -9,6 +9,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "log.h"
 #include "prefixset.h"
 #include "table.h"
 
@@ -32,6 +33,7 @@ struct lyncedge_stats {
 struct lyncedge_config {
 	struct rcu_head rcu;
 	u8 mode;
+	bool log;
 	const struct lyncedge_set *sets[LYNCEDGE_SET_COUNT];
 };
 
@@ -45,6 +47,9 @@ struct lyncedge_net {
 	struct lyncedge_stats __percpu *stats;
 	/* The totals at the last reset; readers see what came since. */
 	struct lyncedge_stats stats_base;
+	struct lyncedge_log_limit log_limit;
+	/* Open transactions (struct lyncedge_txn), one per socket at most. */
+	struct list_head txns;
 };
 
 extern unsigned int lyncedge_net_id;
@@ -57,14 +62,28 @@ static inline struct lyncedge_net *lyncedge_pernet(const struct net *net)
 int lyncedge_pernet_init(void);
 void lyncedge_pernet_exit(void);
 
+/* The per-set size limit (module parameter max_prefixes). */
+u32 lyncedge_max_prefixes(void);
+
 /* The following need ln->lock held. */
+
+/* A copy of the current configuration, to change and publish; or NULL. */
+struct lyncedge_config *lyncedge_config_next(struct lyncedge_net *ln);
+/*
+ * Make next the configuration packets see, with the hooks, the conntrack
+ * reference and the logger following its mode and log flag. Takes next
+ * over: on failure it is freed, with the sets the current configuration
+ * does not hold, and nothing changes.
+ */
+int lyncedge_publish(struct net *net, struct lyncedge_config *next);
 int lyncedge_set_mode(struct net *net, u8 mode);
-int lyncedge_update_set(struct lyncedge_net *ln, u8 set_id,
+int lyncedge_set_log(struct net *net, bool log);
+int lyncedge_update_set(struct net *net, u8 set_id,
 			const struct lyncedge_prefix *add, u32 nr_add,
 			const struct lyncedge_prefix *del, u32 nr_del,
 			struct lyncedge_set_error *err);
 /* set_id < 0 empties all four sets at once. */
-int lyncedge_flush_sets(struct lyncedge_net *ln, int set_id);
+int lyncedge_flush_sets(struct net *net, int set_id);
 
 static inline const struct lyncedge_config *
 lyncedge_locked_config(struct lyncedge_net *ln)

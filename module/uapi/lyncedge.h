@@ -17,7 +17,7 @@
  * IPv4, 0..128 for IPv6). Host bits beyond LEN must be zero.
  *
  * LYNCEDGE_CMD_GET_CONFIG (doit)
- *   Reply: MODE, one SET_INFO per set, one RULE per row of the table (with
+ *   Reply: MODE, LOG, one SET_INFO per set, one RULE per row of the table (with
  *   its counters), one DENY per deny reason, ACCEPT_STATE_PACKETS/_BYTES.
  *
  * LYNCEDGE_CMD_SET_MODE (doit)
@@ -42,8 +42,9 @@
  *   Request: PROTO, SRC and DST (address nests, LEN omitted or full),
  *   DPORT, optionally SPORT. The tuple is judged with the live
  *   configuration as the first packet of a new flow would be.
- *   Reply: MODE, VERDICT, and RULE_INDEX (1-based) for
- *   LYNCEDGE_VERDICT_ALLOW or DENY_REASON for LYNCEDGE_VERDICT_DENY.
+ *   Reply: MODE, VERDICT, and for LYNCEDGE_VERDICT_ALLOW RULE_INDEX
+ *   (1-based) and the RULE (without counters), or for
+ *   LYNCEDGE_VERDICT_DENY the DENY_REASON.
  *
  * LYNCEDGE_CMD_RESET_COUNTERS (doit)
  *   Counters read from now on start again from zero.
@@ -52,9 +53,36 @@
  *   Request: SET. Replies: one message per batch, each with SET and
  *   PREFIXES. A dump that raced with an update is flagged NLM_F_DUMP_INTR
  *   and should be restarted.
+ *
+ * LYNCEDGE_CMD_SET_LOG (doit)
+ *   Request: LOG. While on, every denied packet (in monitor mode, every
+ *   packet that would be denied) goes to nf_log with the namespace's bound
+ *   logger, prefixed "lyncedge: drop REASON " or "lyncedge: would-drop
+ *   REASON ", within the rate limit (module parameters log_rate and
+ *   log_burst). Turning it on loads nf_log_syslog, the default logger.
+ *
+ * Transactions: a change bigger than one message, applied at once.
+ *
+ * LYNCEDGE_CMD_TXN_BEGIN (doit)
+ *   Opens a transaction for the requesting socket, dropping any it had.
+ *   SET_MODE, SET_LOG, ADD_PREFIXES, DEL_PREFIXES and FLUSH_SET carrying
+ *   the flag TXN are then staged in it instead of applied. Within a set,
+ *   a staged FLUSH_SET drops what was staged for that set before it, and
+ *   deletions apply after additions.
+ *
+ * LYNCEDGE_CMD_TXN_COMMIT (doit)
+ *   Applies everything staged as one new configuration, which packets see
+ *   whole or not at all, and ends the transaction. On failure nothing
+ *   changes, and the extack cookie is a struct lyncedge_txn_error naming
+ *   the staged prefix at fault.
+ *
+ * LYNCEDGE_CMD_TXN_ABORT (doit)
+ *   Drops the transaction. Closing the socket does the same.
  */
 #ifndef _UAPI_LINUX_LYNCEDGE_H
 #define _UAPI_LINUX_LYNCEDGE_H
+
+#include <linux/types.h>
 
 #define LYNCEDGE_GENL_NAME	"lyncedge"
 #define LYNCEDGE_GENL_VERSION	1
@@ -70,6 +98,10 @@ enum lyncedge_cmd {
 	LYNCEDGE_CMD_GET_PREFIXES,
 	LYNCEDGE_CMD_EXPLAIN,
 	LYNCEDGE_CMD_RESET_COUNTERS,
+	LYNCEDGE_CMD_SET_LOG,
+	LYNCEDGE_CMD_TXN_BEGIN,
+	LYNCEDGE_CMD_TXN_COMMIT,
+	LYNCEDGE_CMD_TXN_ABORT,
 
 	__LYNCEDGE_CMD_LAST
 };
@@ -142,6 +174,8 @@ enum lyncedge_attr {
 	LYNCEDGE_A_VERDICT,		/* u8, enum lyncedge_explain_verdict */
 	LYNCEDGE_A_RULE_INDEX,		/* u8, 1-based row */
 	LYNCEDGE_A_DENY_REASON,		/* u8, enum lyncedge_deny_reason */
+	LYNCEDGE_A_LOG,			/* u8, 0 or 1 */
+	LYNCEDGE_A_TXN,			/* flag: stage in the transaction */
 
 	__LYNCEDGE_A_LAST
 };
@@ -209,5 +243,18 @@ enum lyncedge_deny_attr {
 };
 
 #define LYNCEDGE_DENY_A_MAX (__LYNCEDGE_DENY_A_LAST - 1)
+
+/*
+ * The extack cookie of a failed LYNCEDGE_CMD_TXN_COMMIT: set is the set
+ * whose new content was refused; for ENOENT and EINVAL, index counts the
+ * prefixes staged for that set's deletions (in_del) or additions, in the
+ * order they were staged, from 0. index is host order.
+ */
+struct lyncedge_txn_error {
+	__u8 set;
+	__u8 in_del;
+	__u8 pad[2];
+	__u32 index;
+};
 
 #endif /* _UAPI_LINUX_LYNCEDGE_H */

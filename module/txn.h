@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Transactions: changes staged over many netlink messages by one socket,
+ * then published as a single new configuration.
+ */
+#ifndef _LYNCEDGE_TXN_H
+#define _LYNCEDGE_TXN_H
+
+#include "pernet.h"
+
+/* What one transaction does to one set: (flush ? {} : set) + add - del. */
+struct lyncedge_txn_set {
+	bool flush;
+	u32 nr_add, nr_del;
+	u32 room_add, room_del;
+	struct lyncedge_prefix *add;
+	struct lyncedge_prefix *del;
+};
+
+struct lyncedge_txn {
+	struct list_head list;
+	/* The socket that owns it; its release ends the transaction. */
+	u32 portid;
+	/* -1 leaves the mode or logging as it is. */
+	s8 mode;
+	s8 log;
+	struct lyncedge_txn_set sets[LYNCEDGE_SET_COUNT];
+};
+
+/* All of these need ln->lock held. */
+struct lyncedge_txn *lyncedge_txn_find(struct lyncedge_net *ln, u32 portid);
+int lyncedge_txn_begin(struct lyncedge_net *ln, u32 portid);
+void lyncedge_txn_end(struct lyncedge_txn *txn);
+/* Stage n prefixes for addition (or deletion); -ENOSPC past max_prefixes. */
+int lyncedge_txn_stage(struct lyncedge_txn *txn, u8 set_id, bool del,
+		       const struct lyncedge_prefix *prefixes, u32 n);
+/* set_id < 0 flushes all four sets. */
+void lyncedge_txn_flush(struct lyncedge_txn *txn, int set_id);
+/*
+ * Publish what was staged and end the transaction, whether it applies or
+ * not; on failure nothing changes and err names the fault.
+ */
+int lyncedge_txn_commit(struct net *net, struct lyncedge_txn *txn,
+			struct lyncedge_txn_error *err);
+
+/* The owner's socket is gone: end its transaction, if any, in net. */
+void lyncedge_txn_release(struct net *net, u32 portid);
+
+#endif /* _LYNCEDGE_TXN_H */
