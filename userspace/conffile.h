@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The configuration file (lyncedge restore/save, /etc/lyncedge/lyncedge.conf)
+ * and the prefix-list file (add -f, del -f, restore --set). Pure: no netlink,
+ * no global state, so they are unit-tested (conffile_test.c) and fuzzed
+ * (fuzz_conffile.c) on the host.
+ *
+ * Both formats are line based. '#' starts a comment, on its own line or
+ * after a directive; blank lines are ignored; fields are separated by
+ * spaces and tabs, and leading and trailing ones are ignored. A '\r' just
+ * before the newline (or at the end of the file) is ignored too, so a file
+ * saved with CRLF line ends reads the same; a '\r' anywhere else is part of
+ * a field, and refused with it. The last line needs no newline.
+ *
+ * A line holds at most CONF_LINE_MAX bytes, its line end ("\n" or "\r\n")
+ * not counted; a longer one, or one holding a NUL byte (even in a comment),
+ * is an error.
+ *
+ * Configuration file, one directive a line:
+ *	mode {off|monitor|enforce}	at most once
+ *	log {on|off}			at most once
+ *	SET PREFIX			SET is edge|partners|clients|messenger
+ * Prefix-list file: one PREFIX a line.
+ *
+ * PREFIX is what prefix_parse() accepts. Prefixes are kept in file order,
+ * duplicates included: the kernel merges them.
+ *
+ * Errors are one line, "NAME:LINE: message", NAME being the file name given
+ * or "<stdin>" for "-". A read error or a failed allocation is an error too.
+ */
+#ifndef LYNCEDGE_CONFFILE_H
+#define LYNCEDGE_CONFFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "prefix.h"
+#include "uapi/lyncedge.h"
+
+#define CONF_LINE_MAX 1024
+
+/*
+ * Room for any message conf_parse() or prefix_list_parse() writes, unless
+ * the file name is absurdly long: then the message is cut.
+ */
+#define CONF_ERRLEN 1024
+
+/* The first line conf_write() prints. */
+#define CONF_HEADER "# lyncedge configuration: lyncedge save, restore with lyncedge restore"
+
+struct json;
+
+struct prefix_list {
+	struct prefix *prefixes;
+	unsigned int *lines;	/* lines[i]: source line of prefixes[i] */
+	size_t n, cap;
+};
+
+struct conf {
+	int mode;		/* -1 when absent, else enum lyncedge_mode */
+	int log;		/* -1 when absent, 0 off, 1 on */
+	unsigned int mode_line, log_line;	/* where they were given, or 0 */
+	struct prefix_list sets[LYNCEDGE_SET_COUNT];
+};
+
+/*
+ * Read a whole configuration file from f; name is only for messages. Fills
+ * *c (which need not be initialised) and returns 0, or returns -1 with *c
+ * empty (mode and log -1, no prefixes) and a message in err. Either way
+ * conf_free() may be called on *c.
+ */
+int conf_parse(const char *name, FILE *f, struct conf *c, char *err,
+	       size_t errlen);
+
+/* The same for a prefix-list file; on error *l is empty. */
+int prefix_list_parse(const char *name, FILE *f, struct prefix_list *l,
+		      char *err, size_t errlen);
+
+/* Append p, from source line line (0 if none); -1 when out of memory. */
+int prefix_list_add(struct prefix_list *l, const struct prefix *p,
+		    unsigned int line);
+
+/* Free and reset to empty; safe on an empty or already freed list. */
+void prefix_list_free(struct prefix_list *l);
+void conf_free(struct conf *c);
+
+/* name as messages show it: "<stdin>" for "-". */
+const char *conf_display_name(const char *name);
+
+/*
+ * Print a configuration in the format "lyncedge save" documents: the
+ * CONF_HEADER line, "mode M", "log on|off", then "SET PREFIX" lines, sets in
+ * uapi order and each set's prefixes in the order given (the kernel's, for
+ * save). Returns 0, or -1 when mode is unknown (nothing is printed) or a
+ * write to f failed.
+ */
+int conf_write(FILE *f, int mode, bool log,
+	       const struct prefix_list sets[LYNCEDGE_SET_COUNT]);
+
+/*
+ * The same as a JSON value, written to j (see json.h):
+ * {"mode":"enforce","log":false,"sets":{"edge":[...],...}}. Returns -1 when
+ * mode is unknown (nothing is written), else 0; write errors are reported
+ * by json_finish().
+ */
+int conf_write_json(struct json *j, int mode, bool log,
+		    const struct prefix_list sets[LYNCEDGE_SET_COUNT]);
+
+#endif /* LYNCEDGE_CONFFILE_H */
