@@ -104,6 +104,7 @@ run "cli build" check make -s cli
 run "selftest probe build" check make -s probe
 run "unit: matching core" tap make -s -C selftests/unit run
 run "unit: cli" tap make -s -C userspace check
+run "fuzz: config parser" check make -s -C userspace fuzz FUZZ_SECONDS=30
 run "qemu harness self-test" tap selftests/qemu/selftest.sh
 for k in $kernels; do
 	run "vm selftests $k" summary selftests/qemu/run.sh --kernel "$k" -- selftests/run_vm_tests.sh

@@ -8,15 +8,28 @@
 #define LYNCEDGE_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
+#include "conffile.h"
 #include "netlink.h"
 #include "prefix.h"
+
+/*
+ * LYNCEDGE_A_PREFIXES is one attribute and nla_len is a u16, so a big load
+ * is cut into messages of at most this many prefixes, about 32 KiB each.
+ */
+#define PREFIXES_PER_MSG 1000
 
 /* Exit codes. `test` also exits EXIT_REFUSED when the address is absent. */
 #define EXIT_OK		0
 #define EXIT_REFUSED	1	/* the kernel (or the system) said no */
 #define EXIT_USAGE	2	/* bad input; nothing was sent */
+
+struct json;
+
+/* -j/--json: commands that print print one JSON document instead. */
+extern bool json_output;
 
 /* "lyncedge: <message>" on stderr; returns EXIT_USAGE. */
 __attribute__((format(printf, 1, 2)))
@@ -36,13 +49,85 @@ int open_netlink(struct nl *nl, const char *ctx);
 /* Parse a set name for command cmd; returns the set or -1 (reported). */
 int parse_set(const char *cmd, const char *arg);
 
+/* A file to read, "-" being stdin; NULL with errno set. */
+FILE *open_input(const char *name);
+void close_input(FILE *f);
+
+/* json_finish() on stdout, reporting a failure; returns an exit code. */
+int finish_json(struct json *j);
+
+/* Read every prefix of a set (a dump) into out, which starts empty. */
+int fetch_set(struct nl *nl, uint8_t set, struct prefix_list *out,
+	      struct nl_error *err);
+
+/* What LYNCEDGE_CMD_GET_CONFIG says, as show prints it. */
+#define SHOW_MAX 64
+
+struct show_set {
+	uint8_t set;
+	uint32_t prefixes4, prefixes6;
+};
+
+struct show_rule {
+	uint8_t index, proto, src, dst;
+	uint16_t port_min, port_max;
+	uint64_t packets, bytes;
+	char name[32];
+};
+
+struct show_deny {
+	uint8_t reason;
+	uint64_t packets, bytes;
+};
+
+struct show {
+	bool has_mode;
+	uint8_t mode;
+	uint8_t log;
+	size_t n_sets, n_rules, n_denies;
+	struct show_set sets[SHOW_MAX];
+	struct show_rule rules[SHOW_MAX];
+	struct show_deny denies[SHOW_MAX];
+	uint64_t accept_packets, accept_bytes;
+};
+
+/* Fill s from the kernel; returns an exit code, having reported errors. */
+int fetch_config(struct nl *nl, struct show *s, const char *ctx);
+
+/* Parse a RULE nest into r; -1 when malformed. */
+int parse_rule_nest(const struct nlattr *nest, struct show_rule *r);
+
+/* A row as a JSON object, with its counters or not. */
+void json_rule(struct json *j, const struct show_rule *r, bool counters);
+
 /*
- * Add (LYNCEDGE_CMD_ADD_PREFIXES) or delete (..._DEL_PREFIXES) n parsed
- * prefixes, in as many messages as needed, each acknowledged before the
- * next is sent. Returns an exit code, having reported any error.
+ * A kernel transaction (see uapi/lyncedge.h): every txn_* call sends one
+ * or more requests flagged LYNCEDGE_A_TXN, and nothing changes until
+ * txn_commit(). Each returns an exit code, having reported any error for
+ * ctx; closing the socket without a commit drops the transaction.
  */
-int apply_prefixes(struct nl *nl, uint8_t cmd, uint8_t set,
-		   const struct prefix *prefixes, size_t n, const char *ctx);
+int txn_begin(struct nl *nl, const char *ctx);
+int txn_mode(struct nl *nl, uint8_t mode, const char *ctx);
+int txn_log(struct nl *nl, bool on, const char *ctx);
+/* set < 0: all four sets */
+int txn_flush(struct nl *nl, int set, const char *ctx);
+/* cmd: LYNCEDGE_CMD_ADD_PREFIXES or LYNCEDGE_CMD_DEL_PREFIXES */
+int txn_stage(struct nl *nl, uint8_t cmd, uint8_t set,
+	      const struct prefix_list *l, const char *ctx);
+
+/*
+ * What was staged, so that a refused commit names the prefix at fault and
+ * where it came from: file (a display name) and lines, or the command line
+ * when file is NULL.
+ */
+struct txn_staged {
+	const char *file;
+	const struct prefix_list *add[LYNCEDGE_SET_COUNT];
+	const struct prefix_list *del[LYNCEDGE_SET_COUNT];
+};
+
+int txn_commit(struct nl *nl, const struct txn_staged *staged,
+	       const char *ctx);
 
 /* A prefix nest of type; LEN only when with_len (addresses omit it). */
 void put_prefix(struct nlmsghdr *nlh, uint16_t type, const struct prefix *p,
@@ -58,5 +143,8 @@ int cmd_test(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_reset_counters(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 #endif /* LYNCEDGE_CLI_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The configuration commands: mode and show. */
+/* The configuration commands: mode, log, show and reset-counters. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <linux/genetlink.h>
 
 #include "cli.h"
+#include "json.h"
 #include "names.h"
 #include "uapi/lyncedge.h"
 
@@ -55,36 +56,6 @@ int cmd_reset_counters(int argc, char **argv)
 	return ret;
 }
 
-/* More than the kernel sends; a reply with more is taken as malformed. */
-#define SHOW_MAX 64
-
-struct show_set {
-	uint8_t set;
-	uint32_t prefixes4, prefixes6;
-};
-
-struct show_rule {
-	uint8_t index, proto, src, dst;
-	uint16_t port_min, port_max;
-	uint64_t packets, bytes;
-	char name[32];
-};
-
-struct show_deny {
-	uint8_t reason;
-	uint64_t packets, bytes;
-};
-
-struct show {
-	bool has_mode;
-	uint8_t mode;
-	size_t n_sets, n_rules, n_denies;
-	struct show_set sets[SHOW_MAX];
-	struct show_rule rules[SHOW_MAX];
-	struct show_deny denies[SHOW_MAX];
-	uint64_t accept_packets, accept_bytes;
-};
-
 /* A counter may be left out when it is zero. */
 static bool get_counter(const struct nlattr *attr, uint64_t *v)
 {
@@ -114,16 +85,12 @@ static int parse_set_info(const struct nlattr *nest, struct show *s)
 	return 0;
 }
 
-static int parse_rule(const struct nlattr *nest, struct show *s)
+int parse_rule_nest(const struct nlattr *nest, struct show_rule *rule)
 {
 	const struct nlattr *tb[LYNCEDGE_RULE_A_MAX + 1];
-	struct show_rule *rule;
 	const char *name;
 	size_t i;
 
-	if (s->n_rules == SHOW_MAX)
-		return -1;
-	rule = &s->rules[s->n_rules++];
 	nl_parse_nested(nest, tb, LYNCEDGE_RULE_A_MAX);
 	name = nl_attr_str(tb[LYNCEDGE_RULE_A_NAME]);
 	if (!name ||
@@ -142,6 +109,13 @@ static int parse_rule(const struct nlattr *nest, struct show *s)
 		    (unsigned char)rule->name[i] >= 0x7f)
 			rule->name[i] = '?';
 	return 0;
+}
+
+static int parse_rule(const struct nlattr *nest, struct show *s)
+{
+	if (s->n_rules == SHOW_MAX)
+		return -1;
+	return parse_rule_nest(nest, &s->rules[s->n_rules++]);
 }
 
 static int parse_deny(const struct nlattr *nest, struct show *s)
@@ -171,6 +145,9 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 		case LYNCEDGE_A_MODE:
 			s->has_mode = nl_attr_u8(attr, &s->mode);
 			ret = s->has_mode ? 0 : -1;
+			break;
+		case LYNCEDGE_A_LOG:
+			ret = nl_attr_u8(attr, &s->log) ? 0 : -1;
 			break;
 		case LYNCEDGE_A_SET_INFO:
 			ret = parse_set_info(attr, s);
@@ -211,6 +188,7 @@ static void print_show(const struct show *s)
 
 	printf("mode: %s\n", name_or_number(mode_name(s->mode), s->mode,
 					    b1, sizeof(b1)));
+	printf("log: %s\n", s->log ? "on" : "off");
 
 	printf("sets:\n");
 	for (i = 0; i < s->n_sets; i++) {
@@ -258,11 +236,106 @@ static void print_show(const struct show *s)
 	       s->accept_packets, s->accept_bytes);
 }
 
+/* A counter as {"packets":N,"bytes":N}, under key unless it is NULL. */
+static void json_counter(struct json *j, const char *key, uint64_t packets,
+			 uint64_t bytes)
+{
+	if (key)
+		json_key(j, key);
+	json_object_begin(j);
+	json_kv_uint(j, "packets", packets);
+	json_kv_uint(j, "bytes", bytes);
+	json_object_end(j);
+}
+
+/* Names this CLI does not know are printed as numbers, as in text. */
+static void json_name(struct json *j, const char *key, const char *name,
+		      unsigned int v)
+{
+	if (name)
+		json_kv_string(j, key, name);
+	else
+		json_kv_uint(j, key, v);
+}
+
+void json_rule(struct json *j, const struct show_rule *r, bool counters)
+{
+	json_object_begin(j);
+	json_kv_uint(j, "index", r->index);
+	json_kv_string(j, "service", r->name);
+	json_name(j, "proto", proto_name(r->proto), r->proto);
+	json_kv_uint(j, "port_min", r->port_min);
+	json_kv_uint(j, "port_max", r->port_max);
+	json_name(j, "src", set_name(r->src), r->src);
+	json_name(j, "dst", set_name(r->dst), r->dst);
+	if (counters) {
+		json_kv_uint(j, "packets", r->packets);
+		json_kv_uint(j, "bytes", r->bytes);
+	}
+	json_object_end(j);
+}
+
+static int print_show_json(const struct show *s)
+{
+	struct json j;
+	size_t i;
+
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_name(&j, "mode", mode_name(s->mode), s->mode);
+	json_kv_bool(&j, "log", s->log);
+	json_key(&j, "sets");
+	json_array_begin(&j);
+	for (i = 0; i < s->n_sets; i++) {
+		json_object_begin(&j);
+		json_name(&j, "name", set_name(s->sets[i].set), s->sets[i].set);
+		json_kv_uint(&j, "prefixes4", s->sets[i].prefixes4);
+		json_kv_uint(&j, "prefixes6", s->sets[i].prefixes6);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_key(&j, "rules");
+	json_array_begin(&j);
+	for (i = 0; i < s->n_rules; i++)
+		json_rule(&j, &s->rules[i], true);
+	json_array_end(&j);
+	json_key(&j, "deny");
+	json_array_begin(&j);
+	for (i = 0; i < s->n_denies; i++) {
+		json_object_begin(&j);
+		json_name(&j, "reason", deny_name(s->denies[i].reason),
+			  s->denies[i].reason);
+		json_kv_uint(&j, "packets", s->denies[i].packets);
+		json_kv_uint(&j, "bytes", s->denies[i].bytes);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_counter(&j, "established", s->accept_packets, s->accept_bytes);
+	json_object_end(&j);
+	return finish_json(&j);
+}
+
+int fetch_config(struct nl *nl, struct show *s, const char *ctx)
+{
+	struct nlmsghdr *nlh;
+	struct nl_error err;
+
+	memset(s, 0, sizeof(*s));
+	nlh = nl_start(nl, LYNCEDGE_CMD_GET_CONFIG, 0);
+	if (nl_request(nl, nlh, show_cb, s, &err))
+		return request_error(ctx, &err, NULL, NULL);
+	if (!s->has_mode) {
+		err.error = EPROTO;
+		snprintf(err.msg, sizeof(err.msg),
+			 "the kernel's reply has no mode");
+		return request_error(ctx, &err, NULL, NULL);
+	}
+	return EXIT_OK;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	static struct show s;
-	struct nlmsghdr *nlh;
-	struct nl_error err;
 	struct nl nl;
 	int ret;
 
@@ -271,17 +344,36 @@ int cmd_show(int argc, char **argv)
 	ret = open_netlink(&nl, "show");
 	if (ret)
 		return ret;
-	nlh = nl_start(&nl, LYNCEDGE_CMD_GET_CONFIG, 0);
-	if (nl_request(&nl, nlh, show_cb, &s, &err)) {
-		ret = request_error("show", &err, NULL, NULL);
-	} else if (!s.has_mode) {
-		err.error = EPROTO;
-		snprintf(err.msg, sizeof(err.msg),
-			 "the kernel's reply has no mode");
-		ret = request_error("show", &err, NULL, NULL);
-	} else {
+	ret = fetch_config(&nl, &s, "show");
+	if (!ret && json_output)
+		ret = print_show_json(&s);
+	else if (!ret)
 		print_show(&s);
-	}
+	nl_close(&nl);
+	return ret;
+}
+
+int cmd_log(int argc, char **argv)
+{
+	char echo[ECHO_MAX + 4];
+	struct nlmsghdr *nlh;
+	struct nl_error err;
+	struct nl nl;
+	int on, ret;
+
+	(void)argc;
+	on = onoff_from_name(argv[1]);
+	if (on < 0)
+		return usage_error("log: expected on or off, not '%s'",
+				   echo_arg(argv[1], echo, sizeof(echo)));
+
+	ret = open_netlink(&nl, "log");
+	if (ret)
+		return ret;
+	nlh = nl_start(&nl, LYNCEDGE_CMD_SET_LOG, 0);
+	mnl_attr_put_u8(nlh, LYNCEDGE_A_LOG, (uint8_t)on);
+	if (nl_request(&nl, nlh, NULL, NULL, &err))
+		ret = request_error("log", &err, NULL, NULL);
 	nl_close(&nl);
 	return ret;
 }

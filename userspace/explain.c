@@ -11,6 +11,7 @@
 #include <linux/genetlink.h>
 
 #include "cli.h"
+#include "json.h"
 #include "names.h"
 #include "uapi/lyncedge.h"
 
@@ -19,6 +20,8 @@ struct explain_reply {
 	int verdict;
 	int rule;
 	int reason;
+	bool has_rule_nest;
+	struct show_rule rule_nest;
 };
 
 static int explain_cb(const struct nlmsghdr *nlh, void *data)
@@ -28,6 +31,12 @@ static int explain_cb(const struct nlmsghdr *nlh, void *data)
 	uint8_t v;
 
 	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(attr) == LYNCEDGE_A_RULE) {
+			if (parse_rule_nest(attr, &r->rule_nest))
+				return -1;
+			r->has_rule_nest = true;
+			continue;
+		}
 		if (!nl_attr_u8(attr, &v))
 			continue;
 		switch (mnl_attr_get_type(attr)) {
@@ -100,6 +109,57 @@ static void print_verdict(const struct explain_reply *r, const char *flow)
 	}
 }
 
+static int print_verdict_json(const struct explain_reply *r, int proto,
+			      const struct prefix *src, const int *sport,
+			      const struct prefix *dst, uint16_t dport)
+{
+	char text[PREFIX_STRLEN];
+	const char *name;
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	name = mode_name((unsigned int)r->mode);
+	if (name)
+		json_kv_string(&j, "mode", name);
+	else
+		json_kv_int(&j, "mode", r->mode);
+	json_kv_string(&j, "proto", proto_name((unsigned int)proto));
+	json_kv_string(&j, "src", prefix_format(src, text, sizeof(text)));
+	if (sport)
+		json_kv_uint(&j, "sport", (uint64_t)*sport);
+	else
+		json_kv_null(&j, "sport");
+	json_kv_string(&j, "dst", prefix_format(dst, text, sizeof(text)));
+	json_kv_uint(&j, "dport", dport);
+	switch (r->verdict) {
+	case LYNCEDGE_VERDICT_ALLOW:
+		json_kv_string(&j, "verdict", "allow");
+		json_key(&j, "rule");
+		if (r->has_rule_nest) {
+			json_rule(&j, &r->rule_nest, false);
+		} else {
+			json_object_begin(&j);
+			json_kv_int(&j, "index", r->rule);
+			json_object_end(&j);
+		}
+		break;
+	case LYNCEDGE_VERDICT_DENY:
+		json_kv_string(&j, "verdict", "deny");
+		name = deny_name((unsigned int)r->reason);
+		if (name)
+			json_kv_string(&j, "reason", name);
+		else
+			json_kv_int(&j, "reason", r->reason);
+		break;
+	default:
+		json_kv_string(&j, "verdict", "not-edge");
+		break;
+	}
+	json_object_end(&j);
+	return finish_json(&j);
+}
+
 int cmd_explain(int argc, char **argv)
 {
 	char ctx[] = "explain", msg[PREFIX_ERRLEN], src_text[PREFIX_STRLEN + 8];
@@ -147,11 +207,20 @@ int cmd_explain(int argc, char **argv)
 		snprintf(err.msg, sizeof(err.msg), "the kernel's reply has no verdict");
 		ret = request_error(ctx, &err, NULL, NULL);
 	} else {
+		int sport_value = sport;
+
 		snprintf(flow, sizeof(flow), "%s %s -> %s", proto_name((unsigned int)proto),
 			 endpoint(&src, sport, with_sport, src_text, sizeof(src_text)),
 			 endpoint(&dst, dport, true, dst_text, sizeof(dst_text)));
-		print_verdict(&r, flow);
-		ret = r.verdict == LYNCEDGE_VERDICT_DENY ? EXIT_REFUSED : EXIT_OK;
+		if (json_output)
+			ret = print_verdict_json(&r, proto, &src,
+						 with_sport ? &sport_value : NULL,
+						 &dst, dport);
+		else
+			print_verdict(&r, flow);
+		if (!ret)
+			ret = r.verdict == LYNCEDGE_VERDICT_DENY ? EXIT_REFUSED :
+								  EXIT_OK;
 	}
 	nl_close(&nl);
 	return ret;

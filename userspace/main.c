@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 #include "names.h"
 #include "version.h"
 
@@ -27,12 +28,14 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "show", "", 0, 0, cmd_show,
-	  "the mode, set sizes, rows and counters" },
+	  "the mode, log, set sizes, rows and counters" },
 	{ "mode", "{off|monitor|enforce}", 1, 1, cmd_mode,
 	  "off: no hooks; monitor: count; enforce: drop" },
-	{ "add", "SET PREFIX...", 2, -1, cmd_add,
+	{ "log", "{on|off}", 1, 1, cmd_log,
+	  "log denied packets through nf_log (rate limited)" },
+	{ "add", "SET {PREFIX...|-f FILE}", 2, -1, cmd_add,
 	  "add prefixes to SET (present ones are fine)" },
-	{ "del", "SET PREFIX...", 2, -1, cmd_del,
+	{ "del", "SET {PREFIX...|-f FILE}", 2, -1, cmd_del,
 	  "delete prefixes, exactly as added, from SET" },
 	{ "flush", "{SET|all}", 1, 1, cmd_flush,
 	  "empty SET, or all four sets" },
@@ -44,6 +47,12 @@ static const struct command commands[] = {
 	  "start every counter again from zero" },
 	{ "explain", "{tcp|udp} SRC [SPORT] DST DPORT", 4, 5, cmd_explain,
 	  "what the live table does with a new flow" },
+	{ "save", "", 0, 0, cmd_save,
+	  "print the configuration in the file format" },
+	{ "restore", "[FILE|-]", 0, 1, cmd_restore,
+	  "replace the whole configuration at once" },
+	{ "restore", "--set SET FILE|-", 2, 3, cmd_restore,
+	  "replace the prefixes of SET at once" },
 	{ "help", "", 0, 0, cmd_help,
 	  "print this help" },
 };
@@ -55,14 +64,14 @@ static void print_usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-		"Usage: lyncedge COMMAND [ARGUMENT...]\n"
+		"Usage: lyncedge [-j|--json] COMMAND [ARGUMENT...]\n"
 		"       lyncedge {-h|--help|--version}\n"
 		"Configure nf_lyncedge, the Lync Edge public IM connectivity firewall,\n"
 		"in the current network namespace (use with ip netns exec).\n"
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++) {
-		char synopsis[64];
+		char synopsis[48];
 
 		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i].name,
 			 commands[i].args);
@@ -72,7 +81,9 @@ static void print_usage(FILE *f)
 		"\n"
 		"SET is %s.\n"
 		"PREFIX is an IPv4 or IPv6 address with an optional /LEN; the bits\n"
-		"beyond LEN must be zero.\n"
+		"beyond LEN must be zero. FILE \"-\" is standard input; add/del -f, restore\n"
+		"and restore --set each apply all of their input or none of it.\n"
+		"-j prints show, list, explain and save as JSON. See lyncedge(8).\n"
 		"Exit status: 0 done (test: in the set), 1 refused or failed (test: not\n"
 		"in the set), 2 bad usage (nothing was sent to the kernel).\n",
 		set_names_hint);
@@ -144,6 +155,9 @@ int parse_set(const char *cmd, const char *arg)
 	return set;
 }
 
+bool json_output;
+
+/* The first entry of that name; restore's two forms share cmd_restore. */
 static const struct command *find_command(const char *name)
 {
 	size_t i;
@@ -152,6 +166,22 @@ static const struct command *find_command(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+int finish_json(struct json *j)
+{
+	int err = json_finish(j);
+
+	if (err == -EIO) {
+		fprintf(stderr, "lyncedge: cannot write the output: %s\n",
+			strerror(errno));
+		return EXIT_REFUSED;
+	}
+	if (err) {
+		fprintf(stderr, "lyncedge: internal error: invalid JSON document\n");
+		return EXIT_REFUSED;
+	}
+	return EXIT_OK;
 }
 
 /* The output must be complete, or the exit code says it is not. */
@@ -171,6 +201,11 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 	int nargs;
 
+	if (argc > 1 && (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"))) {
+		json_output = true;
+		argc--;
+		argv++;
+	}
 	if (argc < 2)
 		return usage_error("no command given (try: lyncedge help)");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -190,6 +225,9 @@ int main(int argc, char **argv)
 				   echo_arg(argv[1], echo, sizeof(echo)));
 
 	nargs = argc - 2;
+	/* restore checks its own two forms. */
+	if (cmd->fn == cmd_restore)
+		return finish(cmd->fn(argc - 1, argv + 1));
 	if (nargs < cmd->min_args)
 		return usage_error("%s: missing argument (usage: lyncedge %s %s)",
 				   cmd->name, cmd->name, cmd->args);

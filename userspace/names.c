@@ -50,6 +50,14 @@ int mode_from_name(const char *name)
 	return lookup(mode_names, ARRAY_SIZE(mode_names), name);
 }
 
+/* "off" is 0, as LYNCEDGE_A_LOG wants it. */
+static const char *const onoff_names[] = { "off", "on" };
+
+int onoff_from_name(const char *name)
+{
+	return lookup(onoff_names, ARRAY_SIZE(onoff_names), name);
+}
+
 const char *set_name(unsigned int set)
 {
 	return set < ARRAY_SIZE(set_names) ? set_names[set] : NULL;

@@ -10,6 +10,8 @@
 int set_from_name(const char *name);
 int mode_from_name(const char *name);
 int proto_from_name(const char *name);
+/* 1 for "on", 0 for "off" */
+int onoff_from_name(const char *name);
 
 /* The name for an id, or NULL when the id is unknown to this CLI. */
 const char *set_name(unsigned int set);

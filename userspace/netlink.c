@@ -47,6 +47,12 @@ static int extack_cb(const struct nlattr *attr, void *data)
 		if (nl_attr_u32(attr, &err->offset))
 			err->has_offset = true;
 		break;
+	case NLMSGERR_ATTR_COOKIE:
+		if (mnl_attr_get_payload_len(attr) > sizeof(err->cookie))
+			break;
+		err->cookie_len = (uint8_t)mnl_attr_get_payload_len(attr);
+		memcpy(err->cookie, mnl_attr_get_payload(attr), err->cookie_len);
+		break;
 	}
 	return MNL_CB_OK;
 }

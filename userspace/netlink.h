@@ -33,6 +33,8 @@ struct nl_error {
 	bool dump_intr;		/* every dump attempt was interrupted */
 	bool has_offset;	/* offset is set */
 	uint32_t offset;	/* of the attribute the kernel rejected */
+	uint8_t cookie_len;	/* bytes of cookie the kernel sent, or 0 */
+	uint8_t cookie[20];	/* NLMSGERR_ATTR_COOKIE: details of a refusal */
 	char msg[256];		/* the kernel's extack message, or ours */
 };
 

@@ -8,14 +8,9 @@
 #include <linux/genetlink.h>
 
 #include "cli.h"
+#include "json.h"
 #include "names.h"
 #include "uapi/lyncedge.h"
-
-/*
- * LYNCEDGE_A_PREFIXES is one attribute and nla_len is a u16, so a big load
- * is cut into messages of at most this many prefixes, about 32 KiB each.
- */
-#define PREFIXES_PER_MSG 1000
 
 /* The largest prefix nest: nest header, ADDR6, LEN. */
 #define PREFIX_NEST_MAX (MNL_ATTR_HDRLEN + MNL_ALIGN(MNL_ATTR_HDRLEN + 16) + \
@@ -75,82 +70,136 @@ static const struct prefix *rejected_prefix(const struct nl_error *err,
 	return NULL;
 }
 
-int apply_prefixes(struct nl *nl, uint8_t cmd, uint8_t set,
-		   const struct prefix *prefixes, size_t n, const char *ctx)
+/* Up to PREFIXES_PER_MSG prefixes in one message, which is atomic. */
+static int apply_prefixes(struct nl *nl, uint8_t cmd, uint8_t set,
+			  const struct prefix_list *l, const char *ctx)
 {
 	static uint32_t offsets[PREFIXES_PER_MSG];
-	size_t done = 0;
+	char subject[PREFIX_STRLEN];
+	const struct prefix *bad;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct nl_error err;
+	size_t i;
 
-	while (done < n) {
-		size_t count = n - done, i;
-		const struct prefix *batch = prefixes + done;
-		struct nlmsghdr *nlh;
-		struct nlattr *nest;
-		struct nl_error err;
-
-		if (count > PREFIXES_PER_MSG)
-			count = PREFIXES_PER_MSG;
-		nlh = nl_start(nl, cmd, 0);
-		mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, set);
-		nest = mnl_attr_nest_start(nlh, LYNCEDGE_A_PREFIXES);
-		for (i = 0; i < count; i++) {
-			offsets[i] = nlh->nlmsg_len;
-			put_prefix(nlh, LYNCEDGE_PREFIXES_A_PREFIX, &batch[i],
-				   true);
-		}
-		mnl_attr_nest_end(nlh, nest);
-
-		if (nl_request(nl, nlh, NULL, NULL, &err)) {
-			char subject[PREFIX_STRLEN], note[96] = "";
-			const struct prefix *bad;
-
-			bad = rejected_prefix(&err, offsets, nlh->nlmsg_len,
-					      batch, count);
-			if (bad)
-				prefix_format(bad, subject, sizeof(subject));
-			if (done)
-				snprintf(note, sizeof(note),
-					 "; the first %zu of %zu prefixes were applied",
-					 done, n);
-			return request_error(ctx, &err, bad ? subject : NULL,
-					     note);
-		}
-		done += count;
+	nlh = nl_start(nl, cmd, 0);
+	mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, set);
+	nest = mnl_attr_nest_start(nlh, LYNCEDGE_A_PREFIXES);
+	for (i = 0; i < l->n; i++) {
+		offsets[i] = nlh->nlmsg_len;
+		put_prefix(nlh, LYNCEDGE_PREFIXES_A_PREFIX, &l->prefixes[i],
+			   true);
 	}
+	mnl_attr_nest_end(nlh, nest);
+	if (!nl_request(nl, nlh, NULL, NULL, &err))
+		return EXIT_OK;
+	bad = rejected_prefix(&err, offsets, nlh->nlmsg_len, l->prefixes,
+			      l->n);
+	if (bad)
+		prefix_format(bad, subject, sizeof(subject));
+	return request_error(ctx, &err, bad ? subject : NULL, NULL);
+}
+
+/* More than one message holds: one transaction, so still all or nothing. */
+static int apply_in_txn(struct nl *nl, uint8_t cmd, uint8_t set,
+			const struct prefix_list *l, const char *file,
+			const char *ctx)
+{
+	struct txn_staged staged = { .file = file };
+	int ret;
+
+	if (cmd == LYNCEDGE_CMD_ADD_PREFIXES)
+		staged.add[set] = l;
+	else
+		staged.del[set] = l;
+	ret = txn_begin(nl, ctx);
+	if (!ret)
+		ret = txn_stage(nl, cmd, set, l, ctx);
+	if (!ret)
+		ret = txn_commit(nl, &staged, ctx);
+	return ret;
+}
+
+/* Open name ("-" for stdin) for reading; NULL with errno set. */
+FILE *open_input(const char *name)
+{
+	return strcmp(name, "-") ? fopen(name, "r") : stdin;
+}
+
+void close_input(FILE *f)
+{
+	if (f && f != stdin)
+		fclose(f);
+}
+
+/* "add SET -f FILE": the prefix-list file into l. */
+static int read_prefix_file(const char *ctx, const char *name,
+			    struct prefix_list *l)
+{
+	char msg[CONF_ERRLEN];
+	FILE *f = open_input(name);
+	int ret;
+
+	if (!f)
+		return usage_error("%s: cannot open %s: %s", ctx, name,
+				   strerror(errno));
+	ret = prefix_list_parse(name, f, l, msg, sizeof(msg));
+	close_input(f);
+	if (ret)
+		return usage_error("%s: %s", ctx, msg);
 	return EXIT_OK;
 }
 
 static int cmd_prefixes(int argc, char **argv, uint8_t cmd)
 {
 	char ctx[64], msg[PREFIX_ERRLEN];
-	struct prefix *prefixes;
-	size_t n = (size_t)argc - 2, i;
+	struct prefix_list l = { 0 };
+	const char *file = NULL;
+	struct prefix p;
 	struct nl nl;
 	int set, ret;
+	int i;
 
 	set = parse_set(argv[0], argv[1]);
 	if (set < 0)
 		return EXIT_USAGE;
 	snprintf(ctx, sizeof(ctx), "%s %s", argv[0], set_name((unsigned int)set));
 
-	prefixes = calloc(n, sizeof(*prefixes));
-	if (!prefixes) {
-		fprintf(stderr, "lyncedge: %s: out of memory\n", ctx);
-		return EXIT_REFUSED;
-	}
-	for (i = 0; i < n; i++) {
-		if (prefix_parse(argv[2 + i], &prefixes[i], msg, sizeof(msg))) {
-			free(prefixes);
-			return usage_error("%s: %s", ctx, msg);
+	if (!strcmp(argv[2], "-f")) {
+		if (argc != 4)
+			return usage_error("%s: -f takes one file (usage: lyncedge %s SET -f FILE|-)",
+					   ctx, argv[0]);
+		file = argv[3];
+		ret = read_prefix_file(ctx, file, &l);
+		if (ret)
+			return ret;
+	} else {
+		for (i = 2; i < argc; i++) {
+			if (prefix_parse(argv[i], &p, msg, sizeof(msg))) {
+				prefix_list_free(&l);
+				return usage_error("%s: %s", ctx, msg);
+			}
+			if (prefix_list_add(&l, &p, 0)) {
+				prefix_list_free(&l);
+				fprintf(stderr, "lyncedge: %s: out of memory\n", ctx);
+				return EXIT_REFUSED;
+			}
 		}
 	}
+	if (!l.n)
+		return EXIT_OK;
 
 	ret = open_netlink(&nl, ctx);
 	if (ret == EXIT_OK) {
-		ret = apply_prefixes(&nl, cmd, (uint8_t)set, prefixes, n, ctx);
+		if (!file && l.n <= PREFIXES_PER_MSG)
+			ret = apply_prefixes(&nl, cmd, (uint8_t)set, &l, ctx);
+		else
+			ret = apply_in_txn(&nl, cmd, (uint8_t)set, &l,
+					   file ? conf_display_name(file) : NULL,
+					   ctx);
 		nl_close(&nl);
 	}
-	free(prefixes);
+	prefix_list_free(&l);
 	return ret;
 }
 
@@ -251,34 +300,15 @@ int cmd_test(int argc, char **argv)
 	return ret;
 }
 
-struct list_state {
+struct fetch_state {
 	uint8_t set;
 	bool nomem;
-	struct prefix *prefixes;
-	size_t n, cap;
+	struct prefix_list *out;
 };
 
-static int list_push(struct list_state *st, const struct prefix *p)
+static int fetch_cb(const struct nlmsghdr *nlh, void *data)
 {
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 256;
-		struct prefix *grown;
-
-		grown = realloc(st->prefixes, cap * sizeof(*grown));
-		if (!grown) {
-			st->nomem = true;
-			return -1;
-		}
-		st->prefixes = grown;
-		st->cap = cap;
-	}
-	st->prefixes[st->n++] = *p;
-	return 0;
-}
-
-static int list_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct list_state *st = data;
+	struct fetch_state *st = data;
 	const struct nlattr *attr, *nest;
 	struct prefix p;
 	uint8_t set;
@@ -294,8 +324,12 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 				if (mnl_attr_get_type(nest) !=
 				    LYNCEDGE_PREFIXES_A_PREFIX)
 					continue;
-				if (get_prefix(nest, &p) || list_push(st, &p))
+				if (get_prefix(nest, &p))
 					return -1;
+				if (prefix_list_add(st->out, &p, 0)) {
+					st->nomem = true;
+					return -1;
+				}
 			}
 			break;
 		}
@@ -303,19 +337,36 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
-static void list_reset(void *data)
+static void fetch_reset(void *data)
 {
-	struct list_state *st = data;
+	struct fetch_state *st = data;
 
-	st->n = 0;
+	st->out->n = 0;
+}
+
+int fetch_set(struct nl *nl, uint8_t set, struct prefix_list *out,
+	      struct nl_error *err)
+{
+	struct fetch_state st = { .set = set, .out = out };
+	struct nlmsghdr *nlh;
+
+	nlh = nl_start(nl, LYNCEDGE_CMD_GET_PREFIXES, NLM_F_DUMP);
+	mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, set);
+	if (!nl_dump(nl, nlh, fetch_cb, fetch_reset, &st, err))
+		return 0;
+	if (st.nomem) {
+		err->error = ENOMEM;
+		err->msg[0] = '\0';
+	}
+	return -1;
 }
 
 int cmd_list(int argc, char **argv)
 {
-	struct list_state st = { 0 };
 	char ctx[64], text[PREFIX_STRLEN];
-	struct nlmsghdr *nlh;
+	struct prefix_list l = { 0 };
 	struct nl_error err;
+	struct json j;
 	struct nl nl;
 	int set, ret;
 	size_t i;
@@ -324,26 +375,31 @@ int cmd_list(int argc, char **argv)
 	set = parse_set(argv[0], argv[1]);
 	if (set < 0)
 		return EXIT_USAGE;
-	st.set = (uint8_t)set;
 	snprintf(ctx, sizeof(ctx), "list %s", set_name((unsigned int)set));
 
 	ret = open_netlink(&nl, ctx);
 	if (ret)
 		return ret;
-	nlh = nl_start(&nl, LYNCEDGE_CMD_GET_PREFIXES, NLM_F_DUMP);
-	mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, st.set);
-	if (nl_dump(&nl, nlh, list_cb, list_reset, &st, &err)) {
-		if (st.nomem) {
-			err.error = ENOMEM;
-			err.msg[0] = '\0';
-		}
+	if (fetch_set(&nl, (uint8_t)set, &l, &err)) {
 		ret = request_error(ctx, &err, NULL, NULL);
+	} else if (json_output) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_kv_string(&j, "set", set_name((unsigned int)set));
+		json_key(&j, "prefixes");
+		json_array_begin(&j);
+		for (i = 0; i < l.n; i++)
+			json_string(&j, prefix_format(&l.prefixes[i], text,
+						      sizeof(text)));
+		json_array_end(&j);
+		json_object_end(&j);
+		ret = finish_json(&j);
 	} else {
-		for (i = 0; i < st.n; i++)
-			printf("%s\n", prefix_format(&st.prefixes[i], text,
+		for (i = 0; i < l.n; i++)
+			printf("%s\n", prefix_format(&l.prefixes[i], text,
 						     sizeof(text)));
 	}
 	nl_close(&nl);
-	free(st.prefixes);
+	prefix_list_free(&l);
 	return ret;
 }
