@@ -16,6 +16,8 @@ packages=(
 	# the kselftest headers)
 	build-essential gcc make pkg-config libmnl-dev sparse linux-source-6.1
 	clang llvm libclang-rt-14-dev valgrind shellcheck
+	# the man page check, DKMS and the installed system files
+	groff-base man-db dkms systemd
 	# the VM harness (selftests/qemu): xz and zstd unpack Debian's kernels
 	# and modules, busybox-static and cpio make the initramfs
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd util-linux

@@ -105,6 +105,8 @@ run "selftest probe build" check make -s probe
 run "unit: matching core" tap make -s -C selftests/unit run
 run "unit: cli" tap make -s -C userspace check
 run "fuzz: config parser" check make -s -C userspace fuzz FUZZ_SECONDS=30
+run "man page lyncedge(8)" check userspace/man_test.sh userspace/lyncedge
+run "bash completion" tap userspace/completion_test.sh
 run "qemu harness self-test" tap selftests/qemu/selftest.sh
 for k in $kernels; do
 	run "vm selftests $k" summary selftests/qemu/run.sh --kernel "$k" -- selftests/run_vm_tests.sh
