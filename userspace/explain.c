@@ -164,6 +164,7 @@ int cmd_explain(int argc, char **argv)
 {
 	char ctx[] = "explain", msg[PREFIX_ERRLEN], src_text[PREFIX_STRLEN + 8];
 	char dst_text[PREFIX_STRLEN + 8], flow[2 * PREFIX_STRLEN + 40];
+	char echo[ECHO_MAX + 4];
 	struct explain_reply r = { .mode = -1, .verdict = -1 };
 	bool with_sport = argc == 6;
 	uint16_t sport = 0, dport;
@@ -176,16 +177,18 @@ int cmd_explain(int argc, char **argv)
 	proto = proto_from_name(argv[1]);
 	if (proto < 0)
 		return usage_error("%s: unknown protocol '%s' (expected tcp or udp)",
-				   ctx, argv[1]);
+				   ctx, echo_arg(argv[1], echo, sizeof(echo)));
 	if (address_parse(argv[2], &src, msg, sizeof(msg)))
 		return usage_error("%s: %s", ctx, msg);
 	if (with_sport && parse_port(argv[3], &sport))
-		return usage_error("%s: bad source port '%s' (0 to 65535)", ctx, argv[3]);
+		return usage_error("%s: bad source port '%s' (0 to 65535)", ctx,
+				   echo_arg(argv[3], echo, sizeof(echo)));
 	if (address_parse(argv[with_sport ? 4 : 3], &dst, msg, sizeof(msg)))
 		return usage_error("%s: %s", ctx, msg);
 	if (parse_port(argv[with_sport ? 5 : 4], &dport))
 		return usage_error("%s: bad destination port '%s' (0 to 65535)",
-				   ctx, argv[with_sport ? 5 : 4]);
+				   ctx, echo_arg(argv[with_sport ? 5 : 4], echo,
+						 sizeof(echo)));
 	if (src.family != dst.family)
 		return usage_error("%s: source and destination are of different families",
 				   ctx);

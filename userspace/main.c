@@ -157,6 +157,9 @@ int parse_set(const char *cmd, const char *arg)
 
 bool json_output;
 
+/* finish_json() said the output failed: finish() must not say it again. */
+static bool output_error_reported;
+
 /* The first entry of that name; restore's two forms share cmd_restore. */
 static const struct command *find_command(const char *name)
 {
@@ -175,6 +178,7 @@ int finish_json(struct json *j)
 	if (err == -EIO) {
 		fprintf(stderr, "lyncedge: cannot write the output: %s\n",
 			strerror(errno));
+		output_error_reported = true;
 		return EXIT_REFUSED;
 	}
 	if (err) {
@@ -188,8 +192,9 @@ int finish_json(struct json *j)
 static int finish(int ret)
 {
 	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "lyncedge: cannot write the output: %s\n",
-			strerror(errno));
+		if (!output_error_reported)
+			fprintf(stderr, "lyncedge: cannot write the output: %s\n",
+				strerror(errno));
 		return EXIT_REFUSED;
 	}
 	return ret;

@@ -37,16 +37,19 @@ int cmd_save(int argc, char **argv)
 			ret = request_error("save", &err, set_name(i), NULL);
 	nl_close(&nl);
 
+	/* A file restore would refuse is worse than none. */
+	if (!ret && !mode_name(s.mode)) {
+		fprintf(stderr, "lyncedge: save: the kernel reports mode %u, unknown to this lyncedge\n",
+			s.mode);
+		ret = EXIT_REFUSED;
+	}
 	if (!ret && json_output) {
 		json_init(&j, stdout);
-		if (conf_write_json(&j, s.mode, s.log, sets))
-			ret = usage_error("save: the kernel reports mode %u, unknown to this lyncedge",
-					  s.mode);
-		else
-			ret = finish_json(&j);
+		ret = conf_write_json(&j, s.mode, s.log, sets) ?
+		      EXIT_REFUSED : finish_json(&j);
 	} else if (!ret && conf_write(stdout, s.mode, s.log, sets)) {
-		fprintf(stderr, "lyncedge: save: cannot write the configuration (mode %u): %s\n",
-			s.mode, strerror(errno));
+		fprintf(stderr, "lyncedge: save: cannot write the configuration: %s\n",
+			strerror(errno));
 		ret = EXIT_REFUSED;
 	}
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
@@ -152,6 +155,8 @@ static int restore_set(const char *set_arg, const char *file)
 
 int cmd_restore(int argc, char **argv)
 {
+	char echo[ECHO_MAX + 4];
+
 	if (argc > 1 && !strcmp(argv[1], "--set")) {
 		if (argc != 4)
 			return usage_error("restore: usage: lyncedge restore --set SET FILE|-");
@@ -160,6 +165,7 @@ int cmd_restore(int argc, char **argv)
 	if (argc > 2)
 		return usage_error("restore: too many arguments (usage: lyncedge restore [FILE|-])");
 	if (argc == 2 && argv[1][0] == '-' && argv[1][1])
-		return usage_error("restore: unknown option '%s'", argv[1]);
+		return usage_error("restore: unknown option '%s'",
+				   echo_arg(argv[1], echo, sizeof(echo)));
 	return restore_all(argc == 2 ? argv[1] : "-");
 }

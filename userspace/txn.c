@@ -13,8 +13,11 @@
 #include "names.h"
 #include "uapi/lyncedge.h"
 
-/* Loads at least this big show their progress on a terminal. */
+/* Loads bigger than this show their progress on a terminal. */
 #define PROGRESS_MIN 10000
+
+/* A failed transaction request: it is never committed, so nothing changed. */
+#define NOTHING_CHANGED "; nothing was changed"
 
 static int simple_txn_request(struct nl *nl, struct nlmsghdr *nlh,
 			      const char *ctx)
@@ -23,7 +26,7 @@ static int simple_txn_request(struct nl *nl, struct nlmsghdr *nlh,
 
 	mnl_attr_put(nlh, LYNCEDGE_A_TXN, 0, NULL);
 	if (nl_request(nl, nlh, NULL, NULL, &err))
-		return request_error(ctx, &err, NULL, NULL);
+		return request_error(ctx, &err, NULL, NOTHING_CHANGED);
 	return EXIT_OK;
 }
 
@@ -33,7 +36,7 @@ int txn_begin(struct nl *nl, const char *ctx)
 	struct nl_error err;
 
 	if (nl_request(nl, nlh, NULL, NULL, &err))
-		return request_error(ctx, &err, NULL, NULL);
+		return request_error(ctx, &err, NULL, NOTHING_CHANGED);
 	return EXIT_OK;
 }
 
@@ -77,7 +80,7 @@ static void progress(const char *ctx, size_t done, size_t total, bool show)
 int txn_stage(struct nl *nl, uint8_t cmd, uint8_t set,
 	      const struct prefix_list *l, const char *ctx)
 {
-	bool show = l->n >= PROGRESS_MIN && isatty(STDERR_FILENO);
+	bool show = l->n > PROGRESS_MIN && isatty(STDERR_FILENO);
 	size_t done = 0;
 
 	while (done < l->n) {
@@ -99,7 +102,7 @@ int txn_stage(struct nl *nl, uint8_t cmd, uint8_t set,
 		if (nl_request(nl, nlh, NULL, NULL, &err)) {
 			if (show)
 				fputc('\n', stderr);
-			return request_error(ctx, &err, NULL, NULL);
+			return request_error(ctx, &err, NULL, NOTHING_CHANGED);
 		}
 		done += count;
 		if (done % (10 * PREFIXES_PER_MSG) == 0 || done == l->n)
@@ -153,5 +156,5 @@ int txn_commit(struct nl *nl, const struct txn_staged *staged,
 		return EXIT_OK;
 	commit_subject(&err, staged, subject, sizeof(subject));
 	return request_error(ctx, &err, subject[0] ? subject : NULL,
-			     "; nothing was changed");
+			     NOTHING_CHANGED);
 }
