@@ -29,7 +29,7 @@ MODULE_PARM_DESC(log_rate,
 static unsigned int log_burst = 20;
 module_param(log_burst, uint, 0644);
 MODULE_PARM_DESC(log_burst,
-		 "Log messages a namespace may write at once before log_rate applies (default 20)");
+		 "Log messages a namespace may write at once before log_rate applies, at least 1 (default 20)");
 
 static const char *const deny_reason_names[LYNCEDGE_DENY_COUNT] = {
 	[LYNCEDGE_DENY_NO_RULE] = "no-rule",
@@ -56,7 +56,7 @@ void lyncedge_log_put(void)
 static bool within_limit(struct lyncedge_log_limit *limit)
 {
 	unsigned int rate = READ_ONCE(log_rate);
-	unsigned int burst = READ_ONCE(log_burst);
+	unsigned int burst = max(READ_ONCE(log_burst), 1U);
 	u64 now = ktime_get_mono_fast_ns();
 	u64 interval, full_at;
 	s64 seen;
@@ -67,7 +67,8 @@ static bool within_limit(struct lyncedge_log_limit *limit)
 	seen = atomic64_read(&limit->full_at);
 	do {
 		full_at = max_t(u64, seen, now);
-		if (full_at - now >= (u64)burst * interval)
+		/* This message would take the backlog beyond the burst. */
+		if (full_at + interval - now > (u64)burst * interval)
 			return false;
 	} while (!atomic64_try_cmpxchg(&limit->full_at, &seen,
 				       full_at + interval));
