@@ -132,6 +132,7 @@ show_format() {
 	out=$(le -n "$ns" show)
 	want=$(cat <<-'EOF'
 	mode: enforce
+	log: off
 	sets:
 	  edge           2 prefixes (1 IPv4, 1 IPv6)
 	  partners       1 prefix (1 IPv4, 0 IPv6)

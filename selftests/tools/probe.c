@@ -19,6 +19,12 @@
  *       Send COUNT datagrams of LEN payload bytes, expect no answer.
  *   probe udp-request [-x] [-l LEN] [-s SPORT] [-t MS] ADDR PORT
  *       Send one datagram and wait for its echo (or an ICMP error).
+ *   probe udp-flows [-x] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT
+ *       Send COUNT datagrams (default 1), each from a socket of its own
+ *       bound to the next source port (SPORT, default 20000, then SPORT+1,
+ *       ...), so that every datagram is the first of a new conntrack flow.
+ *       Prints "started" once the first one is sent, stops early on
+ *       SIGTERM or SIGINT, and ends with "sent N" (datagrams sent).
  *   probe icmp-echo [-t MS] ADDR
  *       Ping once (raw socket) and wait for the echo reply.
  *   probe tcp-raw [-f FLAGS] [-s SPORT] [-L LEN] SRC DST PORT
@@ -103,6 +109,7 @@ static void usage(void)
 		"       probe tcp-session [-s SPORT] [-t MS] ADDR PORT\n"
 		"       probe udp-send [-x] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT\n"
 		"       probe udp-request [-x] [-l LEN] [-s SPORT] [-t MS] ADDR PORT\n"
+		"       probe udp-flows [-x] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT\n"
 		"       probe icmp-echo [-t MS] ADDR\n"
 		"       probe tcp-raw [-f FLAGS] [-s SPORT] [-L LEN] SRC DST PORT\n"
 		"       probe listen [-F] [-o LOGFILE] tcp|udp:PORT[-PORT]...\n"
@@ -493,6 +500,60 @@ static int cmd_udp_request(int argc, char **argv)
 	if (n < 0)
 		return status_of_errno(errno);
 	return PROBE_OK;
+}
+
+static volatile sig_atomic_t stop_flows;
+
+static void on_stop_flows(int sig)
+{
+	(void)sig;
+	stop_flows = 1;
+}
+
+static int cmd_udp_flows(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_stop_flows };
+	struct client_opts o = { 0 };
+	enum probe_status st = PROBE_OK;
+	long i, sent = 0;
+	char *buf;
+	int fd;
+
+	parse_client(argc, argv, "xn:l:s:i:", &o);
+	if (!o.sport)
+		o.sport = 20000;
+	if (o.sport + o.count - 1 > 65535) {
+		warnx("%ld flows from source port %d run past port 65535",
+		      o.count, o.sport);
+		usage();
+	}
+	/* No SA_RESTART: a signal cuts usleep() short. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	buf = malloc(o.len);
+	if (!buf)
+		return PROBE_ERROR;
+	memset(buf, 'f', o.len);
+	for (i = 0; i < o.count && !stop_flows; i++) {
+		fd = socket_for(o.dst.ss_family, SOCK_DGRAM, o.sport + (int)i);
+		if (sendto(fd, buf, o.len, 0, (struct sockaddr *)&o.dst,
+			   o.dst_len) == o.len) {
+			if (!sent++) {
+				printf("started\n");
+				fflush(stdout);
+			}
+		} else {
+			st = status_of_errno(errno);
+			if (st != PROBE_EPERM)
+				warnx("send: %s", strerror(errno));
+		}
+		close(fd);
+		if (o.interval_us && !stop_flows)
+			usleep(o.interval_us);
+	}
+	free(buf);
+	printf("sent %ld\n", sent);
+	return st;
 }
 
 static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
@@ -980,6 +1041,7 @@ int main(int argc, char **argv)
 		{ "tcp-session", cmd_tcp_session },
 		{ "udp-send", cmd_udp_send },
 		{ "udp-request", cmd_udp_request },
+		{ "udp-flows", cmd_udp_flows },
 		{ "tcp-raw", cmd_tcp_raw },
 		{ "icmp-echo", cmd_icmp_echo },
 		{ "listen", cmd_listen },
