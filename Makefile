@@ -6,6 +6,12 @@
 # make check           host unit tests: matching core and CLI (ASan, UBSan)
 # make test            everything: host unit tests and the VM selftests
 # make demo            boot a VM, load the module, show the table enforced
+# make install         CLI, man page, completion, systemd unit, modules-load.d
+#                      entry, example /etc/lyncedge/lyncedge.conf (DESTDIR,
+#                      PREFIX; see userspace/Makefile); make uninstall
+# make dkms-install    module sources to /usr/src/lyncedge-VERSION, then dkms
+#                      add and install (rebuilt for every new kernel)
+# make dkms-uninstall  dkms remove, and the sources
 #
 # Kbuild is read directly by DKMS and by "make -C KDIR M=..."; this file is
 # only the developer's front end.
@@ -23,7 +29,12 @@ MODULE_SOURCES := Kbuild $(wildcard module/*.c module/*.h module/uapi/*.h)
 
 VM_KERNEL ?= 6.1
 
-.PHONY: all module cli probe check test vmtest demo deps checkpatch clean
+VERSION := $(shell sed -n 's/^\#define LYNCEDGE_VERSION "\(.*\)"$$/\1/p' module/version.h)
+DKMS_SOURCES := dkms.conf $(MODULE_SOURCES)
+DKMS_DIR := $(DESTDIR)/usr/src/lyncedge-$(VERSION)
+
+.PHONY: all module cli probe check test vmtest demo deps checkpatch clean \
+	install uninstall dkms-install dkms-uninstall
 
 all: module cli
 
@@ -59,6 +70,24 @@ demo: deps cli probe
 
 checkpatch:
 	selftests/checkpatch.sh
+
+install: cli
+	$(MAKE) -C userspace install
+
+uninstall:
+	$(MAKE) -C userspace uninstall
+
+dkms-install:
+	@test -n "$(VERSION)" || { echo "no version in module/version.h" >&2; exit 1; }
+	rm -rf $(DKMS_DIR)
+	mkdir -p $(DKMS_DIR)
+	cp --parents $(DKMS_SOURCES) $(DKMS_DIR)/
+	dkms add lyncedge/$(VERSION)
+	dkms install lyncedge/$(VERSION)
+
+dkms-uninstall:
+	-dkms remove lyncedge/$(VERSION) --all
+	rm -rf $(DKMS_DIR)
 
 clean:
 	rm -rf build

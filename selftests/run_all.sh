@@ -5,14 +5,15 @@
 #   build checks (W=1 and sparse against 6.1 and 6.12 headers, checkpatch),
 #   host unit tests (matching core, CLI parser) under ASan/UBSan,
 #   the QEMU harness self-test,
-#   the VM selftests on each kernel of LYNCEDGE_TEST_KERNELS (default "6.1").
+#   the VM selftests on each kernel of LYNCEDGE_TEST_KERNELS (default "6.1"),
+#   and beside them, in VMs of their own, the DKMS install suite.
 # Every part reports a count of cases; the run ends with the line
 #   N passed, N failed[, N skipped]
 # A skip is never counted as a pass.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 kernels=${LYNCEDGE_TEST_KERNELS:-6.1}
 logdir=$top/build/test-logs
 mkdir -p "$logdir"
@@ -50,7 +51,7 @@ run() {
 	echo "### $name: $*"
 	"$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
-	secs=$(( $(date +%s) - start ))
+	secs=${RUN_SECS:-$(( $(date +%s) - start ))}
 	case $kind in
 	check)
 		if [ "$rc" -eq 0 ]; then p=1 f=0 s=0
@@ -102,6 +103,32 @@ done
 run "checkpatch --strict module/" check selftests/checkpatch.sh
 run "cli build" check make -s cli
 run "selftest probe build" check make -s probe
+# The install suite builds the module with DKMS inside the VM, under TCG:
+# minutes per kernel. It runs in VMs of its own, one after the other, on
+# the second core while the rest goes on; its results are read at the end.
+install_logs=()
+for k in $kernels; do
+	install_logs+=("$logdir/vm_install_$k.log")
+done
+(
+	for k in $kernels; do
+		log=$logdir/vm_install_$k.log
+		start=$(date +%s)
+		selftests/qemu/run.sh --kernel "$k" -- selftests/install.sh >"$log" 2>&1
+		echo "$? $(( $(date +%s) - start ))" >"$log.status"
+	done
+) &
+install_pid=$!
+
+# replay LOG: print a background part's log, exit with its status.
+replay() {
+	local rc secs
+	cat "$1"
+	read -r rc secs <"$1.status" 2>/dev/null || { echo "no status for $1"; return 1; }
+	return "$rc"
+}
+
+run "install layout (make install DESTDIR)" tap selftests/install_layout.sh
 run "unit: matching core" tap make -s -C selftests/unit run
 run "unit: cli" tap make -s -C userspace check
 run "fuzz: config parser" check make -s -C userspace fuzz FUZZ_SECONDS=30
@@ -110,6 +137,13 @@ run "bash completion" tap userspace/completion_test.sh
 run "qemu harness self-test" tap selftests/qemu/selftest.sh
 for k in $kernels; do
 	run "vm selftests $k" summary selftests/qemu/run.sh --kernel "$k" -- selftests/run_vm_tests.sh
+done
+wait "$install_pid"
+for log in "${install_logs[@]}"; do
+	k=${log##*_install_}
+	k=${k%.log}
+	RUN_SECS=$(awk '{ print $2 }' "$log.status" 2>/dev/null) \
+		run "vm install (DKMS) $k" tap replay "$log"
 done
 
 echo
