@@ -160,7 +160,8 @@ static int put_config(struct sk_buff *skb, struct lyncedge_net *ln)
 
 	lyncedge_stats_read(ln, &sum);
 	if (nla_put_u8(skb, LYNCEDGE_A_MODE, lyncedge_locked_config(ln)->mode) ||
-	    nla_put_u8(skb, LYNCEDGE_A_LOG, lyncedge_locked_config(ln)->log))
+	    nla_put_u8(skb, LYNCEDGE_A_LOG, lyncedge_locked_config(ln)->log) ||
+	    nla_put_u32(skb, LYNCEDGE_A_GENERATION, ln->config_generation))
 		return -EMSGSIZE;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
 		const struct lyncedge_set *set = lyncedge_locked_set(ln, i);

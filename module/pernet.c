@@ -101,6 +101,7 @@ int lyncedge_publish(struct net *net, struct lyncedge_config *next)
 	}
 
 	rcu_assign_pointer(ln->config, next);
+	ln->config_generation++;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
 		if (old->sets[i] == next->sets[i])
 			continue;

@@ -44,6 +44,8 @@ struct lyncedge_net {
 	struct lyncedge_config __rcu *config;
 	/* Bumped on every change of a set, so a dump can tell it raced one. */
 	unsigned int generation[LYNCEDGE_SET_COUNT];
+	/* Bumped on every change of the configuration, for the same reason. */
+	u32 config_generation;
 	struct lyncedge_stats __percpu *stats;
 	/* The totals at the last reset; readers see what came since. */
 	struct lyncedge_stats stats_base;

@@ -84,6 +84,8 @@ struct show {
 	bool has_mode;
 	uint8_t mode;
 	uint8_t log;
+	bool has_generation;
+	uint32_t generation;
 	size_t n_sets, n_rules, n_denies;
 	struct show_set sets[SHOW_MAX];
 	struct show_rule rules[SHOW_MAX];

@@ -606,9 +606,18 @@ messenger 2001:db8:4::/48"
 GET_PREFIXES set=edge attempt=1
 GET_PREFIXES set=partners attempt=2
 GET_PREFIXES set=clients attempt=3
-GET_PREFIXES set=messenger attempt=4" \
-		"fake: save reads the config, then dumps the four sets in order"
+GET_PREFIXES set=messenger attempt=4
+GET_CONFIG" \
+		"fake: save reads the config, dumps the four sets in order, reads the config again"
 	cp "$tmp/out" "$tmp/saved.conf"
+	FAKE_CHANGES=2 frun save
+	[ $rc = 0 ] && [ "$(cat "$tmp/out")" = "$saved" ] &&
+		[ "$(grep -c '^GET_CONFIG' "$tmp/log")" = 4 ] &&
+		[ "$(grep -c '^GET_PREFIXES' "$tmp/log")" = 8 ]
+	ok $? "fake: save reads again while the generation moves under it (3 reads, 2 passes)"
+	FAKE_CHANGES=100 frun save
+	fcase 1 "" "lyncedge: save: the configuration kept changing while it was read (10 attempts)" \
+		"fake: save gives up on a configuration that never holds still, prints nothing"
 	FAKE_SCENARIO=logon FAKE_MODE=1 frun save
 	[ $rc = 0 ] && [ "$(sed -n 2,3p "$tmp/out")" = "mode monitor
 log on" ]

@@ -149,6 +149,10 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 		case LYNCEDGE_A_LOG:
 			ret = nl_attr_u8(attr, &s->log) ? 0 : -1;
 			break;
+		case LYNCEDGE_A_GENERATION:
+			s->has_generation = nl_attr_u32(attr, &s->generation);
+			ret = s->has_generation ? 0 : -1;
+			break;
 		case LYNCEDGE_A_SET_INFO:
 			ret = parse_set_info(attr, s);
 			break;

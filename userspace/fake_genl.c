@@ -37,6 +37,8 @@
  * FAKE_MODE=N (0 off, 1 monitor, 2 enforce, the default) is the mode that
  * GET_CONFIG and EXPLAIN report.
  * FAKE_INTR=N flags the first N dump attempts NLM_F_DUMP_INTR.
+ * FAKE_CHANGES=N: the configuration generation GET_CONFIG reports moves
+ *   on for its first N replies, as if the configuration kept changing.
  * FAKE_LOG=FILE gets one line per lyncedge request: the command, "txn"
  * when flagged, its attributes by name, then " -> ERRNO" when it failed,
  * e.g. "ADD_PREFIXES txn set=edge prefixes=1000 nest_len=12004".
@@ -304,8 +306,14 @@ static int get_config(const struct nlmsghdr *req)
 	struct nlattr *nest;
 	uint8_t i;
 
+	static unsigned int replies;
+	const char *changes = getenv("FAKE_CHANGES");
+
 	mnl_attr_put_u8(nlh, LYNCEDGE_A_MODE, fake_mode());
 	mnl_attr_put_u8(nlh, LYNCEDGE_A_LOG, !strcmp(scenario, "logon"));
+	if (changes && replies < (unsigned int)atoi(changes))
+		replies++;
+	mnl_attr_put_u32(nlh, LYNCEDGE_A_GENERATION, 7 + replies);
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
 		nest = mnl_attr_nest_start(nlh, LYNCEDGE_A_SET_INFO);
 		mnl_attr_put_u8(nlh, LYNCEDGE_SET_INFO_A_SET, i);

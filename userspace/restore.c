@@ -16,11 +16,44 @@
 #include "names.h"
 #include "uapi/lyncedge.h"
 
+/*
+ * The configuration and the four sets come in separate requests: read the
+ * configuration's generation before and after, and start again when a
+ * change slipped in between, so that save prints a configuration that was
+ * live at one moment.
+ */
+static int fetch_whole(struct nl *nl, struct show *s,
+		       struct prefix_list sets[LYNCEDGE_SET_COUNT])
+{
+	static struct show after;
+	struct nl_error err;
+	unsigned int i, attempt;
+	int ret;
+
+	for (attempt = 0; attempt < NL_DUMP_RETRIES; attempt++) {
+		ret = fetch_config(nl, s, "save");
+		for (i = 0; !ret && i < LYNCEDGE_SET_COUNT; i++) {
+			sets[i].n = 0;
+			if (fetch_set(nl, (uint8_t)i, &sets[i], &err))
+				ret = request_error("save", &err, set_name(i),
+						    NULL);
+		}
+		if (!ret)
+			ret = fetch_config(nl, &after, "save");
+		if (ret)
+			return ret;
+		if (!s->has_generation || after.generation == s->generation)
+			return EXIT_OK;
+	}
+	fprintf(stderr, "lyncedge: save: the configuration kept changing while it was read (%u attempts)\n",
+		attempt);
+	return EXIT_REFUSED;
+}
+
 int cmd_save(int argc, char **argv)
 {
 	struct prefix_list sets[LYNCEDGE_SET_COUNT] = { 0 };
 	static struct show s;
-	struct nl_error err;
 	struct json j;
 	struct nl nl;
 	unsigned int i;
@@ -31,12 +64,8 @@ int cmd_save(int argc, char **argv)
 	ret = open_netlink(&nl, "save");
 	if (ret)
 		return ret;
-	ret = fetch_config(&nl, &s, "save");
-	for (i = 0; !ret && i < LYNCEDGE_SET_COUNT; i++)
-		if (fetch_set(&nl, (uint8_t)i, &sets[i], &err))
-			ret = request_error("save", &err, set_name(i), NULL);
+	ret = fetch_whole(&nl, &s, sets);
 	nl_close(&nl);
-
 	/* A file restore would refuse is worse than none. */
 	if (!ret && !mode_name(s.mode)) {
 		fprintf(stderr, "lyncedge: save: the kernel reports mode %u, unknown to this lyncedge\n",

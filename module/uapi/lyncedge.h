@@ -17,8 +17,11 @@
  * IPv4, 0..128 for IPv6). Host bits beyond LEN must be zero.
  *
  * LYNCEDGE_CMD_GET_CONFIG (doit)
- *   Reply: MODE, LOG, one SET_INFO per set, one RULE per row of the table (with
- *   its counters), one DENY per deny reason, ACCEPT_STATE_PACKETS/_BYTES.
+ *   Reply: MODE, LOG, one SET_INFO per set, one RULE per row of the table
+ *   (with its counters), one DENY per deny reason, ACCEPT_STATE_PACKETS and
+ *   _BYTES, and GENERATION, which changes whenever the configuration does: a
+ *   reader that dumps the sets too can tell whether it saw one whole
+ *   configuration by asking again afterwards.
  *
  * LYNCEDGE_CMD_SET_MODE (doit)
  *   Request: MODE. Leaving LYNCEDGE_MODE_OFF registers the hooks and takes a
@@ -176,6 +179,7 @@ enum lyncedge_attr {
 	LYNCEDGE_A_DENY_REASON,		/* u8, enum lyncedge_deny_reason */
 	LYNCEDGE_A_LOG,			/* u8, 0 or 1 */
 	LYNCEDGE_A_TXN,			/* flag: stage in the transaction */
+	LYNCEDGE_A_GENERATION,		/* u32, see GET_CONFIG */
 
 	__LYNCEDGE_A_LAST
 };
