@@ -653,6 +653,34 @@ start_listeners edge || skip_all "cannot start the server"
 
 SAMPLE=$TMPD/sample.conf
 BIG=$TMPD/big.conf
+# save while restores flip the gateway between A and B: every save prints
+# A's or B's configuration exactly, never a mix of the two.
+save_during_restores() {
+	local i n_a=0 n_b=0 flipper
+	restore_ok "$CONF_A" && save_to "$TMPD/save-a" || return
+	restore_ok "$CONF_B" && save_to "$TMPD/save-b" || return
+	(
+		for ((i = 0; i < 12; i++)); do
+			le restore "$CONF_A" && le restore "$CONF_B" || exit 1
+		done
+	) &
+	flipper=$!
+	for ((i = 0; i < 8; i++)); do
+		save_to "$TMPD/save-$i" || break
+		if cmp -s "$TMPD/save-$i" "$TMPD/save-a"; then
+			n_a=$((n_a + 1))
+		elif cmp -s "$TMPD/save-$i" "$TMPD/save-b"; then
+			n_b=$((n_b + 1))
+		else
+			fail "save $i is neither A nor B ($(wc -l < "$TMPD/save-$i") lines)"
+		fi
+	done
+	kill "$flipper" 2>/dev/null
+	wait "$flipper" 2>/dev/null
+	diag "8 saves during restores: $n_a of A, $n_b of B"
+	restore_ok "$SAMPLE"
+}
+
 CONF_A=$TMPD/a.conf
 CONF_B=$TMPD/b.conf
 write_sample "$SAMPLE"
@@ -693,6 +721,7 @@ run_case "add -f - and del -f - read stdin; a bad line there names <stdin>:LINE"
 
 run_case "IPv4+IPv6: $FLOWS_MIN_RESTORES restores A/B (20000 prefixes) under new flows: allowed F loses none, denied G gets none" \
 	atomic_under_traffic
+run_case "save while restores flip A and B: every save is A or B exactly" save_during_restores
 
 if [ -w "$NF_LOG_ALL_NETNS" ]; then
 	OLD_LOG_ALL_NETNS=$(cat "$NF_LOG_ALL_NETNS")
