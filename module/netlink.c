@@ -172,7 +172,10 @@ static int put_config(struct sk_buff *skb, struct lyncedge_net *ln)
 		    nla_put_u32(skb, LYNCEDGE_SET_INFO_A_PREFIXES4,
 				set ? set->nr_prefixes4 : 0) ||
 		    nla_put_u32(skb, LYNCEDGE_SET_INFO_A_PREFIXES6,
-				set ? set->nr_prefixes6 : 0))
+				set ? set->nr_prefixes6 : 0) ||
+		    nla_put_u64_64bit(skb, LYNCEDGE_SET_INFO_A_BYTES,
+				      lyncedge_set_bytes(set),
+				      LYNCEDGE_SET_INFO_A_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

@@ -66,6 +66,7 @@ int fetch_set(struct nl *nl, uint8_t set, struct prefix_list *out,
 struct show_set {
 	uint8_t set;
 	uint32_t prefixes4, prefixes6;
+	uint64_t bytes;
 };
 
 struct show_rule {

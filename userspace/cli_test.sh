@@ -523,7 +523,7 @@ LAYOUT
 	jcase "fake: -j show is JSON: mode, log, 4 sets, 6 rules, 3 deny, established" \
 		'd["mode"] == "enforce" and d["log"] is False and
 [s["name"] for s in d["sets"]] == ["edge", "partners", "clients", "messenger"] and
-d["sets"][0] == {"name": "edge", "prefixes4": 1, "prefixes6": 1} and
+d["sets"][0] == {"name": "edge", "prefixes4": 1, "prefixes6": 1, "bytes": 72} and
 len(d["rules"]) == 6 and
 d["rules"][0] == {"index": 1, "service": "SIP/MTLS", "proto": "tcp",
  "port_min": 5061, "port_max": 5061, "src": "partners", "dst": "edge",

@@ -80,7 +80,8 @@ static int parse_set_info(const struct nlattr *nest, struct show *s)
 	nl_parse_nested(nest, tb, LYNCEDGE_SET_INFO_A_MAX);
 	if (!nl_attr_u8(tb[LYNCEDGE_SET_INFO_A_SET], &set->set) ||
 	    !get_count(tb[LYNCEDGE_SET_INFO_A_PREFIXES4], &set->prefixes4) ||
-	    !get_count(tb[LYNCEDGE_SET_INFO_A_PREFIXES6], &set->prefixes6))
+	    !get_count(tb[LYNCEDGE_SET_INFO_A_PREFIXES6], &set->prefixes6) ||
+	    !get_counter(tb[LYNCEDGE_SET_INFO_A_BYTES], &set->bytes))
 		return -1;
 	return 0;
 }
@@ -295,6 +296,7 @@ static int print_show_json(const struct show *s)
 		json_name(&j, "name", set_name(s->sets[i].set), s->sets[i].set);
 		json_kv_uint(&j, "prefixes4", s->sets[i].prefixes4);
 		json_kv_uint(&j, "prefixes6", s->sets[i].prefixes6);
+		json_kv_uint(&j, "bytes", s->sets[i].bytes);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

@@ -319,6 +319,8 @@ static int get_config(const struct nlmsghdr *req)
 		mnl_attr_put_u8(nlh, LYNCEDGE_SET_INFO_A_SET, i);
 		mnl_attr_put_u32(nlh, LYNCEDGE_SET_INFO_A_PREFIXES4, v4[i]);
 		mnl_attr_put_u32(nlh, LYNCEDGE_SET_INFO_A_PREFIXES6, v6[i]);
+		mnl_attr_put_u64(nlh, LYNCEDGE_SET_INFO_A_BYTES,
+				 16 * v4[i] + 56 * v6[i]);
 		mnl_attr_nest_end(nlh, nest);
 	}
 	for (i = 0; i < ARRAY_SIZE(rows); i++)

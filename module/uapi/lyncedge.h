@@ -212,6 +212,8 @@ enum lyncedge_set_info_attr {
 	LYNCEDGE_SET_INFO_A_SET,	/* u8, enum lyncedge_set_id */
 	LYNCEDGE_SET_INFO_A_PREFIXES4,	/* u32, IPv4 prefixes */
 	LYNCEDGE_SET_INFO_A_PREFIXES6,	/* u32, IPv6 prefixes */
+	LYNCEDGE_SET_INFO_A_BYTES,	/* u64, memory the set occupies */
+	LYNCEDGE_SET_INFO_A_PAD,
 
 	__LYNCEDGE_SET_INFO_A_LAST
 };
