@@ -12,23 +12,8 @@
 #include "conffile.h"
 #include "json.h"
 #include "names.h"
+#include "tap.h"
 
-static unsigned int tests, failures;
-
-__attribute__((format(printf, 2, 3)))
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %u - ", cond ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 static FILE *open_text(const char *text, size_t len)
 {
@@ -723,6 +708,5 @@ int main(void)
 	test_write();
 	test_roundtrip();
 	test_big();
-	printf("1..%u\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }

@@ -14,23 +14,8 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "tap.h"
 
-static unsigned int tests, failures;
-
-__attribute__((format(printf, 2, 3)))
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %u - ", cond ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 __attribute__((format(printf, 1, 2)))
 static void skip(const char *fmt, ...)
@@ -538,6 +523,5 @@ int main(void)
 	test_strings();
 	test_write_error();
 	test_python();
-	printf("1..%u\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }

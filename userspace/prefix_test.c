@@ -13,23 +13,8 @@
 #include "names.h"
 #include "prefix.h"
 #include "uapi/lyncedge.h"
+#include "tap.h"
 
-static unsigned int tests, failures;
-
-__attribute__((format(printf, 2, 3)))
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %u - ", cond ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
 
 struct good_case {
 	const char *in;
@@ -404,6 +389,5 @@ int main(void)
 	test_roundtrip();
 	test_junk();
 	test_mutations();
-	printf("1..%u\n", tests);
-	return failures ? 1 : 0;
+	return tap_done();
 }
