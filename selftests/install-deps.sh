@@ -18,6 +18,8 @@ packages=(
 	clang llvm libclang-rt-14-dev valgrind shellcheck
 	# the man page check, DKMS and the installed system files
 	groff-base man-db dkms systemd
+	# the benchmark's plot
+	gnuplot-nox
 	# the VM harness (selftests/qemu): xz and zstd unpack Debian's kernels
 	# and modules, busybox-static and cpio make the initramfs
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd util-linux
