@@ -62,7 +62,13 @@ static void parse_transport(const struct sk_buff *skb, unsigned int thoff,
 	t->malformed = true;
 }
 
-static bool parse_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
+/*
+ * Parsing comes in two steps: the addresses, which decide whether the
+ * packet is edge traffic at all, then, for edge traffic only, the rest.
+ * Most of what a gateway forwards is not edge traffic and leaves after
+ * the first step.
+ */
+static bool addresses_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
 {
 	const struct iphdr *iph;
 	struct iphdr buf;
@@ -74,13 +80,25 @@ static bool parse_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
 	t->dst.family = LYNCEDGE_IPV4;
 	t->src.v4 = ntohl(iph->saddr);
 	t->dst.v4 = ntohl(iph->daddr);
+	return true;
+}
+
+static void rest_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
+{
+	const struct iphdr *iph;
+	struct iphdr buf;
+
+	iph = skb_header_pointer(skb, skb_network_offset(skb), sizeof(buf), &buf);
+	if (!iph) {
+		t->malformed = true;
+		return;
+	}
 	t->proto = iph->protocol;
 	/* Conntrack reassembles; a later fragment here carries no ports. */
 	if (iph->frag_off & htons(IP_OFFSET))
 		t->malformed = true;
 	else
 		parse_transport(skb, skb_network_offset(skb) + iph->ihl * 4, t);
-	return true;
 }
 
 static void ipv6_to_host(const struct in6_addr *in, struct lyncedge_addr *out)
@@ -93,7 +111,20 @@ static void ipv6_to_host(const struct in6_addr *in, struct lyncedge_addr *out)
 	out->v6.lo = be64_to_cpu(half[1]);
 }
 
-static bool parse_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
+static bool addresses_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
+{
+	const struct ipv6hdr *ip6h;
+	struct ipv6hdr buf;
+
+	ip6h = skb_header_pointer(skb, skb_network_offset(skb), sizeof(buf), &buf);
+	if (!ip6h || ip6h->version != 6)
+		return false;
+	ipv6_to_host(&ip6h->saddr, &t->src);
+	ipv6_to_host(&ip6h->daddr, &t->dst);
+	return true;
+}
+
+static void rest_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
 {
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr buf;
@@ -102,10 +133,10 @@ static bool parse_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
 	int thoff;
 
 	ip6h = skb_header_pointer(skb, skb_network_offset(skb), sizeof(buf), &buf);
-	if (!ip6h || ip6h->version != 6)
-		return false;
-	ipv6_to_host(&ip6h->saddr, &t->src);
-	ipv6_to_host(&ip6h->daddr, &t->dst);
+	if (!ip6h) {
+		t->malformed = true;
+		return;
+	}
 	nexthdr = ip6h->nexthdr;
 	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
 				 &nexthdr, &frag_off);
@@ -114,7 +145,6 @@ static bool parse_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
 		t->malformed = true;
 	else
 		parse_transport(skb, thoff, t);
-	return true;
 }
 
 static u8 conntrack_state(const struct sk_buff *skb)
@@ -154,15 +184,19 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 	const struct lyncedge_config *config = rcu_dereference(ln->config);
 	struct lyncedge_tuple t = { 0 };
 	struct lyncedge_verdict v;
-	bool parsed, enforce;
+	bool parsed, enforce, ipv4;
 
 	/* Off only while the hooks are being registered or unregistered. */
 	if (unlikely(config->mode == LYNCEDGE_MODE_OFF) ||
 	    !config->sets[LYNCEDGE_SET_EDGE])
 		return NF_ACCEPT;
 
-	parsed = state->pf == NFPROTO_IPV4 ? parse_ipv4(skb, &t) :
-					     parse_ipv6(skb, &t);
+	ipv4 = state->pf == NFPROTO_IPV4;
+	parsed = ipv4 ? addresses_ipv4(skb, &t) : addresses_ipv6(skb, &t);
+	if (likely(parsed) &&
+	    !lyncedge_touches_edge(config->sets, &t.src, &t.dst))
+		return NF_ACCEPT;
+
 	if (unlikely(!parsed)) {
 		/* The stack has validated this header before us; if it is
 		 * unreadable all the same, fail closed.
@@ -170,6 +204,10 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 		v.kind = LYNCEDGE_DENY;
 		v.index = LYNCEDGE_DENY_MALFORMED;
 	} else {
+		if (ipv4)
+			rest_ipv4(skb, &t);
+		else
+			rest_ipv6(skb, &t);
 		t.ct_state = conntrack_state(skb);
 		v = lyncedge_classify(config->sets, &t);
 	}
