@@ -6,6 +6,8 @@
 # make check           host unit tests: matching core and CLI (ASan, UBSan)
 # make test            everything: host unit tests and the VM selftests
 # make demo            boot a VM, load the module, show the table enforced
+# make bench           the benchmark: lyncedge against nftables, ipset and no
+#                      filter, in one VM run (selftests/bench/run.sh)
 # make install         CLI, man page, completion, systemd unit, modules-load.d
 #                      entry, example /etc/lyncedge/lyncedge.conf (DESTDIR,
 #                      PREFIX; see userspace/Makefile); make uninstall
@@ -34,7 +36,7 @@ DKMS_SOURCES := dkms.conf $(MODULE_SOURCES)
 DKMS_DIR := $(DESTDIR)/usr/src/lyncedge-$(VERSION)
 
 .PHONY: all module cli probe check test vmtest demo deps checkpatch clean \
-	install uninstall dkms-install dkms-uninstall
+	install uninstall dkms-install dkms-uninstall bench
 
 all: module cli
 
@@ -67,6 +69,9 @@ test: deps
 
 demo: deps cli probe
 	selftests/qemu/run.sh --kernel $(VM_KERNEL) -- selftests/demo.sh
+
+bench: deps cli probe
+	selftests/bench/run.sh
 
 checkpatch:
 	selftests/checkpatch.sh

@@ -6,7 +6,8 @@
 #   host unit tests (matching core, CLI parser) under ASan/UBSan,
 #   the QEMU harness self-test,
 #   the VM selftests on each kernel of LYNCEDGE_TEST_KERNELS (default "6.1"),
-#   and beside them, in VMs of their own, the DKMS install suite.
+#   and beside them, in VMs of their own, the DKMS install suite and a
+#   smoke run of the benchmark.
 # Every part reports a count of cases; the run ends with the line
 #   N passed, N failed[, N skipped]
 # A skip is never counted as a pass.
@@ -117,6 +118,13 @@ done
 		selftests/qemu/run.sh --kernel "$k" -- selftests/install.sh >"$log" 2>&1
 		echo "$? $(( $(date +%s) - start ))" >"$log.status"
 	done
+	# make bench, cut down to one repetition and small sets, so that it
+	# cannot rot; its figures are not for quoting.
+	log=$logdir/bench_smoke.log
+	start=$(date +%s)
+	BENCH_SMOKE=1 BENCH_OUT=$top/build/bench-smoke BENCH_COMMAND="BENCH_SMOKE=1 make bench" \
+		selftests/bench/run.sh >"$log" 2>&1
+	echo "$? $(( $(date +%s) - start ))" >"$log.status"
 ) &
 install_pid=$!
 
@@ -145,6 +153,8 @@ for log in "${install_logs[@]}"; do
 	RUN_SECS=$(awk '{ print $2 }' "$log.status" 2>/dev/null) \
 		run "vm install (DKMS) $k" tap replay "$log"
 done
+RUN_SECS=$(awk '{ print $2 }' "$logdir/bench_smoke.log.status" 2>/dev/null) \
+	run "bench smoke (BENCH_SMOKE=1 make bench)" check replay "$logdir/bench_smoke.log"
 
 echo
 echo "### summary"
