@@ -558,8 +558,12 @@ json_output() {
 	want("show keys", sorted(s), ["deny", "established", "log", "mode", "rules", "sets"])
 	want("show mode", s["mode"], "enforce")
 	want("show log", s["log"], False)
-	want("show sets", s["sets"], [{"name": n, "prefixes4": 1, "prefixes6": 1}
-	                              for n in ("edge", "partners", "clients", "messenger")])
+	want("show sets", [{k: x[k] for k in ("name", "prefixes4", "prefixes6")} for x in s["sets"]],
+	     [{"name": n, "prefixes4": 1, "prefixes6": 1}
+	      for n in ("edge", "partners", "clients", "messenger")])
+	# one IPv4 and one IPv6 prefix: 16 + 56 bytes at least
+	want("show set bytes", [isinstance(x["bytes"], int) and x["bytes"] >= 72 for x in s["sets"]],
+	     [True] * 4)
 	want("show rules", [r["index"] for r in s["rules"]], [1, 2, 3, 4, 5, 6])
 	r = s["rules"][0]
 	want("show rule 1", {k: r[k] for k in ("service", "proto", "port_min", "port_max", "src", "dst", "packets", "bytes")},
