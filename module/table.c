@@ -69,10 +69,16 @@ lyncedge_classify(const struct lyncedge_set *const sets[LYNCEDGE_SET_COUNT],
 		if (r->proto != t->proto || t->dport < r->dport_min ||
 		    t->dport > r->dport_max)
 			continue;
-		/* Every row has edge on one side: reuse what is known. */
-		src_in = r->src_set == LYNCEDGE_SET_EDGE ? src_edge :
+		/*
+		 * Every row has edge on one side, which is known already:
+		 * when it does not match, the other side's lookup is wasted.
+		 */
+		if ((r->src_set == LYNCEDGE_SET_EDGE && !src_edge) ||
+		    (r->dst_set == LYNCEDGE_SET_EDGE && !dst_edge))
+			continue;
+		src_in = r->src_set == LYNCEDGE_SET_EDGE ||
 			 lyncedge_set_contains(sets[r->src_set], &t->src);
-		dst_in = r->dst_set == LYNCEDGE_SET_EDGE ? dst_edge :
+		dst_in = r->dst_set == LYNCEDGE_SET_EDGE ||
 			 lyncedge_set_contains(sets[r->dst_set], &t->dst);
 		if (src_in && dst_in)
 			return verdict(LYNCEDGE_PASS_RULE, i);
