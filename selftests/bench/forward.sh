@@ -362,13 +362,16 @@ read_sofar() {
 	done
 }
 
-# TX: packets the gateway has sent to the receiver.
+# TX: packets the gateway has forwarded to gout: sent, or dropped by the
+# veth when the receiver's backlog was full (when the host starves the
+# VM, the softirq that drains it can fall behind; the gateway's work on
+# those packets was done all the same).
 read_tx() {
 	local l c
 	while read -r l; do
 		case $l in gout:*)
 			read -r -a c <<< "${l#gout:}"
-			TX=${c[9]}
+			TX=$((c[9] + c[11]))
 			return ;;
 		esac
 	done < "/proc/$GWPID/net/dev"
