@@ -200,6 +200,153 @@ out:
 	free(del);
 }
 
+/* Short ones would soon cover most of a set, leaving little to patch. */
+static struct lyncedge_prefix long_prefix(void)
+{
+	struct lyncedge_prefix p;
+
+	do
+		p = random_prefix();
+	while (p.len < (p.addr.family == LYNCEDGE_IPV4 ? 12 : 40));
+	return p;
+}
+
+/* A prefix related to p: its sibling, parent or a child, to make ranges touch. */
+static struct lyncedge_prefix relative_of(struct lyncedge_prefix p)
+{
+	u8 max = p.addr.family == LYNCEDGE_IPV4 ? 32 : 128;
+	u64 r = rng();
+
+	/* Parents sparingly: they swallow their neighbours for good. */
+	if (r % 8 < 3 && p.len) {
+		/* The sibling: flip the last bit of the prefix. */
+		if (p.addr.family == LYNCEDGE_IPV4)
+			p.addr.v4 ^= 1U << (32 - p.len);
+		else if (p.len > 64)
+			p.addr.v6.lo ^= 1ULL << (128 - p.len);
+		else
+			p.addr.v6.hi ^= 1ULL << (64 - p.len);
+	} else if (r % 8 == 3 && p.len) {
+		p.len -= 1 + (r >> 8) % (p.len < 4 ? p.len : 4);
+	} else if (p.len < max) {
+		p.len += 1 + (r >> 8) % (max - p.len < 4 ? max - p.len : 4);
+	}
+	return masked(p);
+}
+
+static bool same_prefixes(const struct lyncedge_set *a, const struct lyncedge_set *b)
+{
+	u32 i;
+
+	for (i = 0; i < a->nr_prefixes4; i++)
+		if (a->prefixes4[i].addr != b->prefixes4[i].addr ||
+		    a->prefixes4[i].len != b->prefixes4[i].len)
+			return false;
+	for (i = 0; i < a->nr_prefixes6; i++)
+		if (memcmp(&a->prefixes6[i].addr, &b->prefixes6[i].addr,
+			   sizeof(a->prefixes6[i].addr)) ||
+		    a->prefixes6[i].len != b->prefixes6[i].len)
+			return false;
+	return true;
+}
+
+/* Field by field: the stored prefixes have padding. */
+static bool same_set(const struct lyncedge_set *a, const struct lyncedge_set *b)
+{
+	if (!a || !b)
+		return a == b;
+	return a->nr_prefixes4 == b->nr_prefixes4 &&
+	       a->nr_prefixes6 == b->nr_prefixes6 &&
+	       a->nr_ranges4 == b->nr_ranges4 &&
+	       a->nr_ranges6 == b->nr_ranges6 &&
+	       same_prefixes(a, b) &&
+	       !memcmp(a->first4, b->first4, a->nr_ranges4 * sizeof(*a->first4)) &&
+	       !memcmp(a->last4, b->last4, a->nr_ranges4 * sizeof(*a->last4)) &&
+	       !memcmp(a->first6, b->first6, a->nr_ranges6 * sizeof(*a->first6)) &&
+	       !memcmp(a->last6, b->last6, a->nr_ranges6 * sizeof(*a->last6));
+}
+
+/*
+ * Small changes to a big set patch its ranges instead of rebuilding them
+ * (see prefixset.c): the patched set must equal, array for array, the set
+ * built from scratch with the same prefixes. Changes are drawn next to
+ * what is there (siblings, parents, children, the ends of the address
+ * space), where ranges fold and split. A /0 added folds everything into one
+ * range; it is deleted again the round after, which splits them all.
+ */
+static void test_patch(u64 seed, u32 n, u32 rounds)
+{
+	static const struct lyncedge_prefix ends[] = {
+		{ .addr = { .family = LYNCEDGE_IPV4, .v4 = 0 }, .len = 32 },
+		{ .addr = { .family = LYNCEDGE_IPV4, .v4 = ~0U }, .len = 32 },
+		{ .addr = { .family = LYNCEDGE_IPV4, .v4 = 0 }, .len = 0 },
+		{ .addr = { .family = LYNCEDGE_IPV6, .v6 = { 0, 0 } }, .len = 128 },
+		{ .addr = { .family = LYNCEDGE_IPV6, .v6 = { ~0ULL, ~0ULL } }, .len = 128 },
+		{ .addr = { .family = LYNCEDGE_IPV6, .v6 = { 0, 0 } }, .len = 0 },
+	};
+	/* Adds outrun deletes by at most 3 a round. */
+	u32 room = n + 3 * rounds;
+	struct lyncedge_prefix *all = calloc(room, sizeof(*all)), add[4], del[4];
+	struct lyncedge_set *set, *next, *scratch;
+	struct lyncedge_set_error err;
+	u32 round, i, count, differ = 0, failed = 0;
+	struct lyncedge_prefix everything;
+	bool has_everything = false;
+
+	rng_seed(seed);
+	for (i = 0; i < n; i++)
+		all[i] = long_prefix();
+	set = set_of(all, n);
+	for (round = 0; round < rounds; round++) {
+		u32 nr_add = rng() % 4, nr_del = 0, nr_random_del = rng() % 3;
+		u32 size = lyncedge_set_size(set);
+		bool deleting_everything = has_everything;
+
+		if (has_everything) {
+			del[nr_del++] = everything;
+			has_everything = false;
+		}
+		for (i = 0; i < nr_random_del; i++)
+			lyncedge_set_prefix_at(set, rng() % size, &del[nr_del++]);
+
+		for (i = 0; i < nr_add; i++) {
+			u64 r = rng();
+			struct lyncedge_prefix near;
+
+			lyncedge_set_prefix_at(set, r % size, &near);
+			add[i] = (r >> 32) % 16 == 0 ? ends[(r >> 40) % 6] :
+				 (r >> 32) % 16 == 1 ? long_prefix() : relative_of(near);
+			/* Deleted and added at once, it would stay deleted. */
+			if (!add[i].len && deleting_everything)
+				add[i] = relative_of(near);
+			if (!add[i].len && !has_everything) {
+				everything = add[i];
+				has_everything = true;
+			}
+		}
+		if (lyncedge_set_update(set, add, nr_add, del, nr_del, ~0U, &next, &err)) {
+			failed++;
+			continue;
+		}
+		/* The same prefixes, from nothing. */
+		count = lyncedge_set_size(next);
+		for (i = 0; i < count && i < room; i++)
+			lyncedge_set_prefix_at(next, i, &all[i]);
+		scratch = set_of(all, count);
+		if (!same_set(next, scratch))
+			differ++;
+		lyncedge_set_free(scratch);
+		lyncedge_set_free(set);
+		set = next;
+	}
+	ksft_test_result(!differ && !failed,
+			 "patched ranges: seed %llu, %u small changes to %u prefixes (%u ranges): %u differ from a rebuild, %u failed\n",
+			 (unsigned long long)seed, rounds, n,
+			 set->nr_ranges4 + set->nr_ranges6, differ, failed);
+	lyncedge_set_free(set);
+	free(all);
+}
+
 static void test_large(u64 seed, u32 n, u32 lookups)
 {
 	struct lyncedge_prefix *ref = calloc(n, sizeof(*ref));
@@ -229,12 +376,13 @@ int main(void)
 	u64 seed = env ? strtoull(env, NULL, 0) : 20131101;
 
 	ksft_print_header();
-	ksft_set_plan(17);
+	ksft_set_plan(18);
 	test_prefix_check();
 	test_edges();
 	test_update_errors();
 	test_random(seed, 200, 64, 500);
 	test_random(seed + 1, 50, 1000, 2000);
 	test_large(seed + 2, 100000, 3000);
+	test_patch(seed + 3, 4000, 3000);
 	ksft_finished();
 }
