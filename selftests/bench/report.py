@@ -9,6 +9,8 @@ Inputs (CSV with a header, written by the bench scripts):
   control.csv     metric,tool,prefixes,rep,seconds        (control.sh, VM)
   memory.csv      family,prefixes,bytes,bytes_per_prefix,source
   core.csv        prefixes,impl,ns_per_lookup,instr_per_lookup  (host)
+  control_diag.csv  as control.csv: where lyncedge's time goes (optional;
+                  shown beside the add1/del1 targets)
   env.txt         KEY=VALUE lines: where and on what it ran
 
 Forwarding figures are per (scenario, prefixes) group, against the
@@ -109,7 +111,20 @@ def check(targets, name, ok, detail):
                     "detail": detail})
 
 
-def evaluate(fwd, ctl, mem):
+def diag_note(diag, metric):
+    """What a one-prefix command costs apart from the set: the same command
+    on an empty set and starting /bin/true, both from the same run."""
+    parts = []
+    for m, tool, label in ((metric, "lyncedge", "on an empty set"),
+                           ("exec", "true", "/bin/true"),
+                           (f"kernel_{metric}", "lyncedge", "in lyncedge_set_update")):
+        c = next((c for c in diag if c["metric"] == m and c["tool"] == tool), None)
+        if c:
+            parts.append(f"{label} {c['median_seconds'] * 1000:.1f} ms")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def evaluate(fwd, ctl, mem, diag=()):
     targets = []
     sizes = sorted({f["prefixes"] for f in fwd if f["scenario"] == "scale"})
     big = max(sizes) if sizes else None
@@ -155,7 +170,8 @@ def evaluate(fwd, ctl, mem):
         one, _ = ctl_median(metric, "lyncedge")
         if one is not None and le_load:
             check(targets, f"{metric} in a {n}-prefix set <= 0.05 x the full load",
-                  one <= 0.05 * le_load, f"{one * 1000:.1f} ms vs 0.05 x {le_load:.3f} s")
+                  one <= 0.05 * le_load,
+                  f"{one * 1000:.1f} ms vs 0.05 x {le_load:.3f} s" + diag_note(diag, metric))
     for family, limit in (("ipv4", 64), ("ipv6", 128)):
         for m in mem:
             if m["family"] == family and m["source"] == "module":
@@ -266,7 +282,9 @@ def main():
     ctl = control_figures(load("control.csv"))
     mem = load("memory.csv")
     core = load("core.csv")
-    targets = evaluate(fwd, ctl, mem)
+    diag_path = os.path.join(out, "control_diag.csv")
+    diag = control_figures(read_csv(diag_path)) if os.path.exists(diag_path) else []
+    targets = evaluate(fwd, ctl, mem, diag)
     print_tables(env, fwd, ctl, mem, core, targets)
 
     incomplete = list(missing)
