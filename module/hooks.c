@@ -66,21 +66,18 @@ static void parse_transport(const struct sk_buff *skb, unsigned int thoff,
  * Parsing comes in two steps: the addresses, which decide whether the
  * packet is edge traffic at all, then, for edge traffic only, the rest.
  * Most of what a gateway forwards is not edge traffic and leaves after
- * the first step.
+ * the first step. The IP header is read in place, as iptables does: the
+ * stack has validated it and made it linear before any of our hooks.
  */
-static bool addresses_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
+static void addresses_ipv4(const struct sk_buff *skb,
+			   struct lyncedge_addr *src, struct lyncedge_addr *dst)
 {
-	const struct iphdr *iph;
-	struct iphdr buf;
+	const struct iphdr *iph = ip_hdr(skb);
 
-	iph = skb_header_pointer(skb, skb_network_offset(skb), sizeof(buf), &buf);
-	if (!iph || iph->version != 4 || iph->ihl < 5)
-		return false;
-	t->src.family = LYNCEDGE_IPV4;
-	t->dst.family = LYNCEDGE_IPV4;
-	t->src.v4 = ntohl(iph->saddr);
-	t->dst.v4 = ntohl(iph->daddr);
-	return true;
+	src->family = LYNCEDGE_IPV4;
+	dst->family = LYNCEDGE_IPV4;
+	src->v4 = ntohl(iph->saddr);
+	dst->v4 = ntohl(iph->daddr);
 }
 
 static void rest_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
@@ -101,7 +98,8 @@ static void rest_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
 		parse_transport(skb, skb_network_offset(skb) + iph->ihl * 4, t);
 }
 
-static void ipv6_to_host(const struct in6_addr *in, struct lyncedge_addr *out)
+static __always_inline void ipv6_to_host(const struct in6_addr *in,
+					  struct lyncedge_addr *out)
 {
 	__be64 half[2];
 
@@ -111,17 +109,13 @@ static void ipv6_to_host(const struct in6_addr *in, struct lyncedge_addr *out)
 	out->v6.lo = be64_to_cpu(half[1]);
 }
 
-static bool addresses_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
+static void addresses_ipv6(const struct sk_buff *skb,
+			   struct lyncedge_addr *src, struct lyncedge_addr *dst)
 {
-	const struct ipv6hdr *ip6h;
-	struct ipv6hdr buf;
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
-	ip6h = skb_header_pointer(skb, skb_network_offset(skb), sizeof(buf), &buf);
-	if (!ip6h || ip6h->version != 6)
-		return false;
-	ipv6_to_host(&ip6h->saddr, &t->src);
-	ipv6_to_host(&ip6h->daddr, &t->dst);
-	return true;
+	ipv6_to_host(&ip6h->saddr, src);
+	ipv6_to_host(&ip6h->daddr, dst);
 }
 
 static void rest_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
@@ -177,40 +171,26 @@ static void count(struct lyncedge_counter __percpu *c, unsigned int len)
 	this_cpu_add(c->bytes, len);
 }
 
-static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
-				  const struct nf_hook_state *state)
+/*
+ * Edge traffic: the rest of the headers, the verdict, the counters and the
+ * log. Out of line, so that the hook, which most packets leave at once,
+ * stays small.
+ */
+static noinline unsigned int
+edge_packet(struct lyncedge_net *ln, const struct lyncedge_config *config,
+	    struct sk_buff *skb, const struct nf_hook_state *state,
+	    const struct lyncedge_addr *src, const struct lyncedge_addr *dst)
 {
-	struct lyncedge_net *ln = lyncedge_pernet(state->net);
-	const struct lyncedge_config *config = rcu_dereference(ln->config);
-	struct lyncedge_tuple t = { 0 };
+	struct lyncedge_tuple t = { .src = *src, .dst = *dst };
 	struct lyncedge_verdict v;
-	bool parsed, enforce, ipv4;
+	bool enforce;
 
-	/* Off only while the hooks are being registered or unregistered. */
-	if (unlikely(config->mode == LYNCEDGE_MODE_OFF) ||
-	    !config->sets[LYNCEDGE_SET_EDGE])
-		return NF_ACCEPT;
-
-	ipv4 = state->pf == NFPROTO_IPV4;
-	parsed = ipv4 ? addresses_ipv4(skb, &t) : addresses_ipv6(skb, &t);
-	if (likely(parsed) &&
-	    !lyncedge_touches_edge(config->sets, &t.src, &t.dst))
-		return NF_ACCEPT;
-
-	if (unlikely(!parsed)) {
-		/* The stack has validated this header before us; if it is
-		 * unreadable all the same, fail closed.
-		 */
-		v.kind = LYNCEDGE_DENY;
-		v.index = LYNCEDGE_DENY_MALFORMED;
-	} else {
-		if (ipv4)
-			rest_ipv4(skb, &t);
-		else
-			rest_ipv6(skb, &t);
-		t.ct_state = conntrack_state(skb);
-		v = lyncedge_classify(config->sets, &t);
-	}
+	if (state->pf == NFPROTO_IPV4)
+		rest_ipv4(skb, &t);
+	else
+		rest_ipv6(skb, &t);
+	t.ct_state = conntrack_state(skb);
+	v = lyncedge_classify(config->sets, &t);
 
 	switch (v.kind) {
 	case LYNCEDGE_PASS_RULE:
@@ -231,11 +211,32 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 	}
 }
 
+static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct lyncedge_net *ln = priv;
+	const struct lyncedge_config *config = rcu_dereference(ln->config);
+	struct lyncedge_addr src, dst;
+
+	/* Off only while the hooks are being registered or unregistered. */
+	if (unlikely(config->mode == LYNCEDGE_MODE_OFF) ||
+	    !config->sets[LYNCEDGE_SET_EDGE])
+		return NF_ACCEPT;
+
+	if (state->pf == NFPROTO_IPV4)
+		addresses_ipv4(skb, &src, &dst);
+	else
+		addresses_ipv6(skb, &src, &dst);
+	if (likely(!lyncedge_touches_edge(config->sets, &src, &dst)))
+		return NF_ACCEPT;
+	return edge_packet(ln, config, skb, state, &src, &dst);
+}
+
 /*
  * At the filter table's priority: after conntrack and destination NAT, so
  * states exist and the edge set sees post-NAT addresses.
  */
-static const struct nf_hook_ops lyncedge_nf_ops[] = {
+static const struct nf_hook_ops lyncedge_nf_ops[LYNCEDGE_HOOK_COUNT] = {
 	{
 		.hook = lyncedge_hook,
 		.pf = NFPROTO_INET,
@@ -258,12 +259,18 @@ static const struct nf_hook_ops lyncedge_nf_ops[] = {
 
 int lyncedge_hooks_register(struct net *net)
 {
-	return nf_register_net_hooks(net, lyncedge_nf_ops,
-				     ARRAY_SIZE(lyncedge_nf_ops));
+	struct lyncedge_net *ln = lyncedge_pernet(net);
+	int i;
+
+	/* Netfilter keeps pointing at these while they are registered. */
+	memcpy(ln->hook_ops, lyncedge_nf_ops, sizeof(ln->hook_ops));
+	for (i = 0; i < LYNCEDGE_HOOK_COUNT; i++)
+		ln->hook_ops[i].priv = ln;
+	return nf_register_net_hooks(net, ln->hook_ops, LYNCEDGE_HOOK_COUNT);
 }
 
 void lyncedge_hooks_unregister(struct net *net)
 {
-	nf_unregister_net_hooks(net, lyncedge_nf_ops,
-				ARRAY_SIZE(lyncedge_nf_ops));
+	nf_unregister_net_hooks(net, lyncedge_pernet(net)->hook_ops,
+				LYNCEDGE_HOOK_COUNT);
 }

@@ -7,6 +7,9 @@
 
 #include <net/net_namespace.h>
 
+/* LOCAL_IN, FORWARD and LOCAL_OUT. */
+#define LYNCEDGE_HOOK_COUNT 3
+
 int lyncedge_hooks_register(struct net *net);
 void lyncedge_hooks_unregister(struct net *net);
 

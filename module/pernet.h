@@ -6,9 +6,11 @@
 #define _LYNCEDGE_PERNET_H
 
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "hooks.h"
 #include "log.h"
 #include "prefixset.h"
 #include "table.h"
@@ -52,6 +54,11 @@ struct lyncedge_net {
 	struct lyncedge_log_limit log_limit;
 	/* Open transactions (struct lyncedge_txn), one per socket at most. */
 	struct list_head txns;
+	/*
+	 * This namespace's copy of the hooks, with priv pointing back here:
+	 * the packet path then finds its state without net_generic().
+	 */
+	struct nf_hook_ops hook_ops[LYNCEDGE_HOOK_COUNT];
 };
 
 extern unsigned int lyncedge_net_id;

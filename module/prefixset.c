@@ -30,15 +30,6 @@ static struct lyncedge_u128 mask6(u8 len)
 	return m;
 }
 
-static int cmp128(const struct lyncedge_u128 *a, const struct lyncedge_u128 *b)
-{
-	if (a->hi != b->hi)
-		return a->hi < b->hi ? -1 : 1;
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	return 0;
-}
-
 /* The order of a set: IPv4 before IPv6, then by address, then by length. */
 static int cmp_prefix(const struct lyncedge_prefix *a,
 		      const struct lyncedge_prefix *b)
@@ -51,7 +42,7 @@ static int cmp_prefix(const struct lyncedge_prefix *a,
 		if (a->addr.v4 != b->addr.v4)
 			return a->addr.v4 < b->addr.v4 ? -1 : 1;
 	} else {
-		c = cmp128(&a->addr.v6, &b->addr.v6);
+		c = lyncedge_u128_cmp(&a->addr.v6, &b->addr.v6);
 		if (c)
 			return c;
 	}
@@ -164,14 +155,14 @@ static u32 fold6(struct lyncedge_set *set, u32 from,
 		struct lyncedge_u128 m = mask6(set->prefixes6[i].len);
 		struct lyncedge_u128 last = { first.hi | ~m.hi, first.lo | ~m.lo };
 
-		if (cmp128(&first, to) > 0)
+		if (lyncedge_u128_cmp(&first, to) > 0)
 			break;
 		if (n) {
 			struct lyncedge_u128 *prev = &set->last6[n - 1];
 			struct lyncedge_u128 after = plus_one(*prev);
 
-			if (is_max128(prev) || cmp128(&first, &after) <= 0) {
-				if (cmp128(&last, prev) > 0)
+			if (is_max128(prev) || lyncedge_u128_cmp(&first, &after) <= 0) {
+				if (lyncedge_u128_cmp(&last, prev) > 0)
 					*prev = last;
 				continue;
 			}
@@ -212,7 +203,7 @@ static int cmp_stored4(const void *stored, const struct lyncedge_prefix *p)
 static int cmp_stored6(const void *stored, const struct lyncedge_prefix *p)
 {
 	const struct lyncedge_prefix6 *s = stored;
-	int c = cmp128(&s->addr, &p->addr.v6);
+	int c = lyncedge_u128_cmp(&s->addr, &p->addr.v6);
 
 	return c ? c : (int)s->len - (int)p->len;
 }
@@ -454,7 +445,7 @@ static u32 first_not_below(const struct family_ops *ops, const char *bounds,
 		u32 mid = lo + (hi - lo) / 2;
 		struct lyncedge_u128 b = ops->bound(bounds, mid);
 
-		if (cmp128(&b, edge) < 0)
+		if (lyncedge_u128_cmp(&b, edge) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -508,13 +499,13 @@ static u32 patch_ranges(const struct family_ops *ops,
 			after = plus_one_sat(hi);
 			if (r2 < old->nr_ranges) {
 				start = ops->bound(old->first, r2);
-				if (cmp128(&start, &after) <= 0) {
+				if (lyncedge_u128_cmp(&start, &after) <= 0) {
 					struct lyncedge_u128 end =
 						ops->bound(old->last, r2++);
 
-					if (cmp128(&start, &lo) < 0)
+					if (lyncedge_u128_cmp(&start, &lo) < 0)
 						lo = start;
-					if (cmp128(&end, &hi) > 0)
+					if (lyncedge_u128_cmp(&end, &hi) > 0)
 						hi = end;
 					continue;
 				}
@@ -523,9 +514,9 @@ static u32 patch_ranges(const struct family_ops *ops,
 				struct lyncedge_u128 s, e;
 
 				prefix_bounds(requests_peek(&req), &s, &e);
-				if (cmp128(&s, &after) <= 0) {
+				if (lyncedge_u128_cmp(&s, &after) <= 0) {
 					requests_next(&req, &in_add, &first_del);
-					if (cmp128(&e, &hi) > 0)
+					if (lyncedge_u128_cmp(&e, &hi) > 0)
 						hi = e;
 					continue;
 				}
@@ -791,52 +782,4 @@ out:
 	lyncedge_free(adds);
 	lyncedge_free(dels);
 	return ret;
-}
-
-/*
- * Index of the last range starting at or below a, found without branches on
- * the data so the loop runs the same for every address.
- */
-static bool ranges4_contain(const u32 *first, const u32 *last, u32 n, u32 a)
-{
-	const u32 *base = first;
-
-	if (!n)
-		return false;
-	while (n > 1) {
-		u32 half = n / 2;
-
-		base = base[half] <= a ? base + half : base;
-		n -= half;
-	}
-	return *base <= a && a <= last[base - first];
-}
-
-static bool ranges6_contain(const struct lyncedge_u128 *first,
-			    const struct lyncedge_u128 *last, u32 n,
-			    const struct lyncedge_u128 *a)
-{
-	const struct lyncedge_u128 *base = first;
-
-	if (!n)
-		return false;
-	while (n > 1) {
-		u32 half = n / 2;
-
-		base = cmp128(&base[half], a) <= 0 ? base + half : base;
-		n -= half;
-	}
-	return cmp128(base, a) <= 0 && cmp128(a, &last[base - first]) <= 0;
-}
-
-bool lyncedge_set_contains(const struct lyncedge_set *set,
-			   const struct lyncedge_addr *addr)
-{
-	if (!set)
-		return false;
-	if (addr->family == LYNCEDGE_IPV4)
-		return ranges4_contain(set->first4, set->last4,
-				       set->nr_ranges4, addr->v4);
-	return ranges6_contain(set->first6, set->last6, set->nr_ranges6,
-			       &addr->v6);
 }

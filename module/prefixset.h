@@ -97,8 +97,69 @@ int lyncedge_set_update(const struct lyncedge_set *old,
 /* Frees at once; in the kernel, published sets go through kvfree_rcu(). */
 void lyncedge_set_free(struct lyncedge_set *set);
 
-bool lyncedge_set_contains(const struct lyncedge_set *set,
-			   const struct lyncedge_addr *addr);
+static inline int lyncedge_u128_cmp(const struct lyncedge_u128 *a,
+				    const struct lyncedge_u128 *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The lookups are inline: the packet path asks every packet whether it
+ * touches an edge address, and most packets leave right after.
+ *
+ * Each finds the last range starting at or below a without branches on
+ * the data, so the loop runs the same for every address.
+ */
+static inline bool lyncedge_ranges4_contain(const u32 *first, const u32 *last,
+					    u32 n, u32 a)
+{
+	const u32 *base = first;
+
+	if (!n)
+		return false;
+	while (n > 1) {
+		u32 half = n / 2;
+
+		base = base[half] <= a ? base + half : base;
+		n -= half;
+	}
+	return *base <= a && a <= last[base - first];
+}
+
+static inline bool
+lyncedge_ranges6_contain(const struct lyncedge_u128 *first,
+			 const struct lyncedge_u128 *last, u32 n,
+			 const struct lyncedge_u128 *a)
+{
+	const struct lyncedge_u128 *base = first;
+
+	if (!n)
+		return false;
+	while (n > 1) {
+		u32 half = n / 2;
+
+		base = lyncedge_u128_cmp(&base[half], a) <= 0 ? base + half : base;
+		n -= half;
+	}
+	return lyncedge_u128_cmp(base, a) <= 0 &&
+	       lyncedge_u128_cmp(a, &last[base - first]) <= 0;
+}
+
+static inline bool lyncedge_set_contains(const struct lyncedge_set *set,
+					 const struct lyncedge_addr *addr)
+{
+	if (!set)
+		return false;
+	if (addr->family == LYNCEDGE_IPV4)
+		return lyncedge_ranges4_contain(set->first4, set->last4,
+						set->nr_ranges4, addr->v4);
+	return lyncedge_ranges6_contain(set->first6, set->last6,
+					set->nr_ranges6, &addr->v6);
+}
 
 static inline u32 lyncedge_set_size(const struct lyncedge_set *set)
 {

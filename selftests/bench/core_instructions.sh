@@ -59,7 +59,7 @@ for n in $sizes; do
 	slow_lookups=$((20000000 / n))
 	[ "$slow_lookups" -gt "$lookups" ] && slow_lookups=$lookups
 	[ "$slow_lookups" -lt 100 ] && slow_lookups=100
-	fast=$(instructions 'lyncedge_set_contains' --only "$n" "$lookups")
+	fast=$(instructions 'set_contains*' --only "$n" "$lookups")
 	slow=$(instructions 'linear_contains*' --only "$n" "$slow_lookups" --linear)
 	awk -v n="$n" -v f="$fast" -v fl="$lookups" -v s="$slow" -v sl="$slow_lookups" -v csv="$csv" '
 		BEGIN {
