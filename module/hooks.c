@@ -98,8 +98,8 @@ static void rest_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
 		parse_transport(skb, skb_network_offset(skb) + iph->ihl * 4, t);
 }
 
-static __always_inline void ipv6_to_host(const struct in6_addr *in,
-					  struct lyncedge_addr *out)
+static __always_inline void
+ipv6_to_host(const struct in6_addr *in, struct lyncedge_addr *out)
 {
 	__be64 half[2];
 
