@@ -3,7 +3,8 @@
 #
 # checkpatch.pl --strict over the kernel code. The script comes from Debian's
 # linux-source-6.1 at run time (never copied into the repo) and is cached in
-# build/checkpatch. Exit status: 0 when it reports no errors.
+# build/checkpatch. Exit status: 0 only when it reports nothing at all
+# (errors, warnings and --strict checks alike).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,7 @@ cd "$top"
 "$dir/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore LINUX_VERSION_CODE \
 	-f module/*.c module/*.h module/uapi/*.h | tee "$top/build/checkpatch.log"
-if grep -q ": ERROR:" "$top/build/checkpatch.log"; then
+if grep -qE ": (ERROR|WARNING|CHECK):" "$top/build/checkpatch.log"; then
 	exit 1
 fi
-echo "checkpatch.pl --strict: no errors in module/"
+echo "checkpatch.pl --strict: no errors, warnings or checks in module/"
