@@ -628,6 +628,13 @@ static void build_ranges(const struct family_ops *ops,
 		set->nr_ranges6 = n;
 }
 
+static size_t bucket_bytes(u32 nr_prefixes)
+{
+	if (nr_prefixes < LYNCEDGE_BUCKETS_FROM)
+		return 0;
+	return (size_t)(LYNCEDGE_BUCKETS + 1) * sizeof(u32);
+}
+
 /*
  * One allocation per set, 8-byte members first. Ranges get room for the
  * worst case (no two prefixes fold) rather than a third counting pass.
@@ -637,7 +644,8 @@ static size_t set_bytes(u32 n4, u32 n6)
 	return sizeof(struct lyncedge_set) +
 	       (size_t)n6 * (sizeof(struct lyncedge_prefix6) +
 			     2 * sizeof(struct lyncedge_u128)) +
-	       (size_t)n4 * (sizeof(struct lyncedge_prefix4) + 2 * sizeof(u32));
+	       (size_t)n4 * (sizeof(struct lyncedge_prefix4) + 2 * sizeof(u32)) +
+	       bucket_bytes(n4) + bucket_bytes(n6);
 }
 
 static struct lyncedge_set *set_alloc(u32 n4, u32 n6)
@@ -663,7 +671,42 @@ static struct lyncedge_set *set_alloc(u32 n4, u32 n6)
 	set->first4 = (u32 *)p;
 	p += (size_t)n4 * sizeof(u32);
 	set->last4 = (u32 *)p;
+	p += (size_t)n4 * sizeof(u32);
+	if (bucket_bytes(n4)) {
+		set->bucket4 = (u32 *)p;
+		p += bucket_bytes(n4);
+	}
+	if (bucket_bytes(n6))
+		set->bucket6 = (u32 *)p;
 	return set;
+}
+
+/*
+ * bucket[b] = the first range whose first address has top bits b or more:
+ * one merge of the ranges with the buckets, whatever changed.
+ */
+static void fill_buckets4(struct lyncedge_set *set)
+{
+	u32 b, i = 0;
+
+	for (b = 0; b <= LYNCEDGE_BUCKETS; b++) {
+		while (i < set->nr_ranges4 &&
+		       set->first4[i] >> (32 - LYNCEDGE_BUCKET_BITS) < b)
+			i++;
+		set->bucket4[b] = i;
+	}
+}
+
+static void fill_buckets6(struct lyncedge_set *set)
+{
+	u32 b, i = 0;
+
+	for (b = 0; b <= LYNCEDGE_BUCKETS; b++) {
+		while (i < set->nr_ranges6 &&
+		       set->first6[i].hi >> (64 - LYNCEDGE_BUCKET_BITS) < b)
+			i++;
+		set->bucket6[b] = i;
+	}
 }
 
 size_t lyncedge_set_bytes(const struct lyncedge_set *set)
@@ -777,6 +820,10 @@ int lyncedge_set_update(const struct lyncedge_set *old,
 	}
 	build_ranges(&ops4, old, adds, nr_adds, dels, nr_del, set);
 	build_ranges(&ops6, old, adds, nr_adds, dels, nr_del, set);
+	if (set->bucket4)
+		fill_buckets4(set);
+	if (set->bucket6)
+		fill_buckets6(set);
 	*out = set;
 out:
 	lyncedge_free(adds);

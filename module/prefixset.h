@@ -70,7 +70,21 @@ struct lyncedge_set {
 	u32 *last4;
 	struct lyncedge_u128 *first6;
 	struct lyncedge_u128 *last6;
+	/*
+	 * In a family with many prefixes, the ranges whose first address has
+	 * the top bits b are [bucket[b], bucket[b + 1]), so a lookup searches
+	 * a bucket, not the whole family: its cost stays flat as the set
+	 * grows. NULL in a small family, which is searched whole.
+	 */
+	u32 *bucket4;
+	u32 *bucket6;
 };
+
+/* Buckets are the top LYNCEDGE_BUCKET_BITS bits of an address. */
+#define LYNCEDGE_BUCKET_BITS 16
+#define LYNCEDGE_BUCKETS BIT(LYNCEDGE_BUCKET_BITS)
+/* A family gets buckets from this many prefixes on. */
+#define LYNCEDGE_BUCKETS_FROM 4096
 
 /* Where an update failed, to point the caller at the offending input. */
 struct lyncedge_set_error {
@@ -149,16 +163,41 @@ lyncedge_ranges6_contain(const struct lyncedge_u128 *first,
 	       lyncedge_u128_cmp(a, &last[base - first]) <= 0;
 }
 
+/*
+ * The ranges that can hold an address in bucket b: those starting in the
+ * bucket, and the last one starting before it, which may reach into it.
+ */
+static inline u32 lyncedge_bucket_from(const u32 *bucket, u32 b)
+{
+	return bucket[b] ? bucket[b] - 1 : 0;
+}
+
 static inline bool lyncedge_set_contains(const struct lyncedge_set *set,
 					 const struct lyncedge_addr *addr)
 {
+	u32 b, from;
+
 	if (!set)
 		return false;
-	if (addr->family == LYNCEDGE_IPV4)
-		return lyncedge_ranges4_contain(set->first4, set->last4,
-						set->nr_ranges4, addr->v4);
-	return lyncedge_ranges6_contain(set->first6, set->last6,
-					set->nr_ranges6, &addr->v6);
+	if (addr->family == LYNCEDGE_IPV4) {
+		if (!set->bucket4)
+			return lyncedge_ranges4_contain(set->first4, set->last4,
+							set->nr_ranges4,
+							addr->v4);
+		b = addr->v4 >> (32 - LYNCEDGE_BUCKET_BITS);
+		from = lyncedge_bucket_from(set->bucket4, b);
+		return lyncedge_ranges4_contain(set->first4 + from,
+						set->last4 + from,
+						set->bucket4[b + 1] - from,
+						addr->v4);
+	}
+	if (!set->bucket6)
+		return lyncedge_ranges6_contain(set->first6, set->last6,
+						set->nr_ranges6, &addr->v6);
+	b = addr->v6.hi >> (64 - LYNCEDGE_BUCKET_BITS);
+	from = lyncedge_bucket_from(set->bucket6, b);
+	return lyncedge_ranges6_contain(set->first6 + from, set->last6 + from,
+					set->bucket6[b + 1] - from, &addr->v6);
 }
 
 static inline u32 lyncedge_set_size(const struct lyncedge_set *set)

@@ -25,6 +25,7 @@ struct lyncedge_rcu_head {
 };
 
 #ifndef likely
+#define BIT(nr)		(1UL << (nr))
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #endif

@@ -347,6 +347,75 @@ static void test_patch(u64 seed, u32 n, u32 rounds)
 	free(all);
 }
 
+/*
+ * Big families are searched bucket by bucket (see prefixset.h). The answer
+ * must be the one a search of the whole family gives, which the same set
+ * with its buckets taken away computes, for addresses anywhere and right
+ * at the bucket edges; a sample is checked against the brute-force list
+ * too. IPv6 prefixes come both spread over the space and crowded into one
+ * bucket (2001:db8::/32), and some prefixes span several buckets.
+ */
+static void test_buckets(u64 seed, u32 n, u32 lookups)
+{
+	struct lyncedge_prefix *ref = calloc(n + 4, sizeof(*ref));
+	struct lyncedge_set *set, whole;
+	u32 i, nr = 0, differ = 0, wrong = 0;
+
+	rng_seed(seed);
+	for (i = 0; i < n; i++) {
+		u64 r = rng();
+
+		if (r % 4 == 0)
+			ref[nr++] = masked(prefix6(rng(), rng(), 12 + (r >> 8) % 117));
+		else if (r % 64 == 1)
+			ref[nr++] = masked(prefix4((u32)rng(), 10 + (r >> 8) % 6));
+		else
+			ref[nr++] = long_prefix();
+	}
+	ref[nr++] = prefix4(0, 32);
+	ref[nr++] = prefix4(~0U, 32);
+	ref[nr++] = prefix6(0, 0, 128);
+	ref[nr++] = prefix6(~0ULL, ~0ULL, 128);
+	set = set_of(ref, nr);
+	whole = *set;
+	whole.bucket4 = NULL;
+	whole.bucket6 = NULL;
+
+	for (i = 0; i < lookups; i++) {
+		struct lyncedge_addr a;
+		u64 r = rng();
+
+		if (r % 3 == 0) {
+			a = probe_address(ref, nr);
+		} else if (r % 3 == 1) {
+			/* The first or last address of a bucket, or beside it. */
+			u32 b = (r >> 8) % LYNCEDGE_BUCKETS, edge = (r >> 40) % 4;
+
+			if ((r >> 50) & 1) {
+				a = addr4((b << 16) + (edge < 2 ? edge : 0xfffe + edge - 2));
+			} else {
+				a = addr6((u64)b << 48, 0);
+				if (edge & 1) {
+					a.v6.hi |= ~0ULL >> 16;
+					a.v6.lo = ~0ULL;
+				}
+			}
+		} else {
+			a = long_prefix().addr;
+		}
+		if (lyncedge_set_contains(set, &a) != lyncedge_set_contains(&whole, &a))
+			differ++;
+		if (i % 50 == 0 &&
+		    lyncedge_set_contains(set, &a) != naive_contains(ref, nr, &a))
+			wrong++;
+	}
+	ksft_test_result(set->bucket4 && set->bucket6 && !differ && !wrong,
+			 "buckets: %u prefixes (%u IPv4 and %u IPv6 ranges), %u lookups: %u differ from a whole search, %u wrong\n",
+			 nr, set->nr_ranges4, set->nr_ranges6, lookups, differ, wrong);
+	lyncedge_set_free(set);
+	free(ref);
+}
+
 static void test_large(u64 seed, u32 n, u32 lookups)
 {
 	struct lyncedge_prefix *ref = calloc(n, sizeof(*ref));
@@ -376,7 +445,7 @@ int main(void)
 	u64 seed = env ? strtoull(env, NULL, 0) : 20131101;
 
 	ksft_print_header();
-	ksft_set_plan(18);
+	ksft_set_plan(19);
 	test_prefix_check();
 	test_edges();
 	test_update_errors();
@@ -384,5 +453,6 @@ int main(void)
 	test_random(seed + 1, 50, 1000, 2000);
 	test_large(seed + 2, 100000, 3000);
 	test_patch(seed + 3, 4000, 3000);
+	test_buckets(seed + 4, 30000, 300000);
 	ksft_finished();
 }
