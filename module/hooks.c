@@ -69,8 +69,9 @@ static void parse_transport(const struct sk_buff *skb, unsigned int thoff,
  * the first step. The IP header is read in place, as iptables does: the
  * stack has validated it and made it linear before any of our hooks.
  */
-static void addresses_ipv4(const struct sk_buff *skb,
-			   struct lyncedge_addr *src, struct lyncedge_addr *dst)
+static __always_inline void
+addresses_ipv4(const struct sk_buff *skb, struct lyncedge_addr *src,
+	       struct lyncedge_addr *dst)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
@@ -109,8 +110,9 @@ ipv6_to_host(const struct in6_addr *in, struct lyncedge_addr *out)
 	out->v6.lo = be64_to_cpu(half[1]);
 }
 
-static void addresses_ipv6(const struct sk_buff *skb,
-			   struct lyncedge_addr *src, struct lyncedge_addr *dst)
+static __always_inline void
+addresses_ipv6(const struct sk_buff *skb, struct lyncedge_addr *src,
+	       struct lyncedge_addr *dst)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 
@@ -178,17 +180,19 @@ static void count(struct lyncedge_counter __percpu *c, unsigned int len)
  */
 static noinline unsigned int
 edge_packet(struct lyncedge_net *ln, const struct lyncedge_config *config,
-	    struct sk_buff *skb, const struct nf_hook_state *state,
-	    const struct lyncedge_addr *src, const struct lyncedge_addr *dst)
+	    struct sk_buff *skb, const struct nf_hook_state *state)
 {
-	struct lyncedge_tuple t = { .src = *src, .dst = *dst };
+	struct lyncedge_tuple t = { 0 };
 	struct lyncedge_verdict v;
 	bool enforce;
 
-	if (state->pf == NFPROTO_IPV4)
+	if (state->pf == NFPROTO_IPV4) {
+		addresses_ipv4(skb, &t.src, &t.dst);
 		rest_ipv4(skb, &t);
-	else
+	} else {
+		addresses_ipv6(skb, &t.src, &t.dst);
 		rest_ipv6(skb, &t);
+	}
 	t.ct_state = conntrack_state(skb);
 	v = lyncedge_classify(config->sets, &t);
 
@@ -211,25 +215,49 @@ edge_packet(struct lyncedge_net *ln, const struct lyncedge_config *config,
 	}
 }
 
+/*
+ * The question every packet gets, asked on the header in place: IPv4
+ * addresses go to the lookup as plain integers, so the common case keeps
+ * nothing on the stack.
+ */
+static bool touches_edge_ipv4(const struct lyncedge_set *edge,
+			      const struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	return lyncedge_set_contains4(edge, ntohl(iph->saddr)) ||
+	       lyncedge_set_contains4(edge, ntohl(iph->daddr));
+}
+
+static bool touches_edge_ipv6(const struct lyncedge_set *edge,
+			      const struct sk_buff *skb)
+{
+	struct lyncedge_addr src, dst;
+
+	addresses_ipv6(skb, &src, &dst);
+	return lyncedge_set_contains6(edge, &src.v6) ||
+	       lyncedge_set_contains6(edge, &dst.v6);
+}
+
 static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct lyncedge_net *ln = priv;
 	const struct lyncedge_config *config = rcu_dereference(ln->config);
-	struct lyncedge_addr src, dst;
+	const struct lyncedge_set *edge = config->sets[LYNCEDGE_SET_EDGE];
+	bool ours;
 
 	/* Off only while the hooks are being registered or unregistered. */
-	if (unlikely(config->mode == LYNCEDGE_MODE_OFF) ||
-	    !config->sets[LYNCEDGE_SET_EDGE])
+	if (unlikely(config->mode == LYNCEDGE_MODE_OFF) || !edge)
 		return NF_ACCEPT;
 
 	if (state->pf == NFPROTO_IPV4)
-		addresses_ipv4(skb, &src, &dst);
+		ours = touches_edge_ipv4(edge, skb);
 	else
-		addresses_ipv6(skb, &src, &dst);
-	if (likely(!lyncedge_touches_edge(config->sets, &src, &dst)))
+		ours = touches_edge_ipv6(edge, skb);
+	if (likely(!ours))
 		return NF_ACCEPT;
-	return edge_packet(ln, config, skb, state, &src, &dst);
+	return edge_packet(ln, config, skb, state);
 }
 
 /*

@@ -111,8 +111,8 @@ int lyncedge_set_update(const struct lyncedge_set *old,
 /* Frees at once; in the kernel, published sets go through kvfree_rcu(). */
 void lyncedge_set_free(struct lyncedge_set *set);
 
-static inline int lyncedge_u128_cmp(const struct lyncedge_u128 *a,
-				    const struct lyncedge_u128 *b)
+static __always_inline int
+lyncedge_u128_cmp(const struct lyncedge_u128 *a, const struct lyncedge_u128 *b)
 {
 	if (a->hi != b->hi)
 		return a->hi < b->hi ? -1 : 1;
@@ -122,14 +122,14 @@ static inline int lyncedge_u128_cmp(const struct lyncedge_u128 *a,
 }
 
 /*
- * The lookups are inline: the packet path asks every packet whether it
- * touches an edge address, and most packets leave right after.
+ * The lookups are inline, always: the packet path asks every packet
+ * whether it touches an edge address, and most packets leave right after.
  *
  * Each finds the last range starting at or below a without branches on
  * the data, so the loop runs the same for every address.
  */
-static inline bool lyncedge_ranges4_contain(const u32 *first, const u32 *last,
-					    u32 n, u32 a)
+static __always_inline bool
+lyncedge_ranges4_contain(const u32 *first, const u32 *last, u32 n, u32 a)
 {
 	const u32 *base = first;
 
@@ -144,7 +144,7 @@ static inline bool lyncedge_ranges4_contain(const u32 *first, const u32 *last,
 	return *base <= a && a <= last[base - first];
 }
 
-static inline bool
+static __always_inline bool
 lyncedge_ranges6_contain(const struct lyncedge_u128 *first,
 			 const struct lyncedge_u128 *last, u32 n,
 			 const struct lyncedge_u128 *a)
@@ -167,37 +167,49 @@ lyncedge_ranges6_contain(const struct lyncedge_u128 *first,
  * The ranges that can hold an address in bucket b: those starting in the
  * bucket, and the last one starting before it, which may reach into it.
  */
-static inline u32 lyncedge_bucket_from(const u32 *bucket, u32 b)
+static __always_inline u32 lyncedge_bucket_from(const u32 *bucket, u32 b)
 {
 	return bucket[b] ? bucket[b] - 1 : 0;
 }
 
-static inline bool lyncedge_set_contains(const struct lyncedge_set *set,
-					 const struct lyncedge_addr *addr)
+static __always_inline bool
+lyncedge_set_contains4(const struct lyncedge_set *set, u32 a)
 {
 	u32 b, from;
 
-	if (!set)
-		return false;
-	if (addr->family == LYNCEDGE_IPV4) {
-		if (!set->bucket4)
-			return lyncedge_ranges4_contain(set->first4, set->last4,
-							set->nr_ranges4,
-							addr->v4);
-		b = addr->v4 >> (32 - LYNCEDGE_BUCKET_BITS);
-		from = lyncedge_bucket_from(set->bucket4, b);
-		return lyncedge_ranges4_contain(set->first4 + from,
-						set->last4 + from,
-						set->bucket4[b + 1] - from,
-						addr->v4);
-	}
+	if (!set->bucket4)
+		return lyncedge_ranges4_contain(set->first4, set->last4,
+						set->nr_ranges4, a);
+	b = a >> (32 - LYNCEDGE_BUCKET_BITS);
+	from = lyncedge_bucket_from(set->bucket4, b);
+	return lyncedge_ranges4_contain(set->first4 + from, set->last4 + from,
+					set->bucket4[b + 1] - from, a);
+}
+
+static __always_inline bool
+lyncedge_set_contains6(const struct lyncedge_set *set,
+		       const struct lyncedge_u128 *a)
+{
+	u32 b, from;
+
 	if (!set->bucket6)
 		return lyncedge_ranges6_contain(set->first6, set->last6,
-						set->nr_ranges6, &addr->v6);
-	b = addr->v6.hi >> (64 - LYNCEDGE_BUCKET_BITS);
+						set->nr_ranges6, a);
+	b = a->hi >> (64 - LYNCEDGE_BUCKET_BITS);
 	from = lyncedge_bucket_from(set->bucket6, b);
 	return lyncedge_ranges6_contain(set->first6 + from, set->last6 + from,
-					set->bucket6[b + 1] - from, &addr->v6);
+					set->bucket6[b + 1] - from, a);
+}
+
+/* set NULL is the empty set. */
+static inline bool lyncedge_set_contains(const struct lyncedge_set *set,
+					 const struct lyncedge_addr *addr)
+{
+	if (!set)
+		return false;
+	if (addr->family == LYNCEDGE_IPV4)
+		return lyncedge_set_contains4(set, addr->v4);
+	return lyncedge_set_contains6(set, &addr->v6);
 }
 
 static inline u32 lyncedge_set_size(const struct lyncedge_set *set)
