@@ -63,20 +63,6 @@ struct lyncedge_verdict {
 	u8 index;
 };
 
-/*
- * Whether a packet between src and dst is edge traffic at all: the first
- * question lyncedge_classify() asks, which the packet path asks before it
- * reads more than the addresses. Everything else passes untouched.
- */
-static inline bool
-lyncedge_touches_edge(const struct lyncedge_set *const sets[LYNCEDGE_SET_COUNT],
-		      const struct lyncedge_addr *src,
-		      const struct lyncedge_addr *dst)
-{
-	return lyncedge_set_contains(sets[LYNCEDGE_SET_EDGE], src) ||
-	       lyncedge_set_contains(sets[LYNCEDGE_SET_EDGE], dst);
-}
-
 /* sets[] is indexed by enum lyncedge_set_id; a NULL set is empty. */
 struct lyncedge_verdict
 lyncedge_classify(const struct lyncedge_set *const sets[LYNCEDGE_SET_COUNT],
