@@ -187,6 +187,8 @@ struct family_ops {
 	int (*cmp)(const void *stored, const struct lyncedge_prefix *p);
 	void (*store)(void *stored, const struct lyncedge_prefix *p);
 	struct lyncedge_u128 (*bound)(const void *bounds, u32 i);
+	/* The bucket (prefixset.h) that bound i falls in. */
+	u32 (*bucket_of)(const void *bounds, u32 i);
 	u32 (*fold)(struct lyncedge_set *set, u32 from,
 		    const struct lyncedge_u128 *to, u32 n);
 };
@@ -236,6 +238,17 @@ static struct lyncedge_u128 bound6(const void *bounds, u32 i)
 	return ((const struct lyncedge_u128 *)bounds)[i];
 }
 
+static u32 bucket_of4(const void *bounds, u32 i)
+{
+	return ((const u32 *)bounds)[i] >> (32 - LYNCEDGE_BUCKET_BITS);
+}
+
+static u32 bucket_of6(const void *bounds, u32 i)
+{
+	return ((const struct lyncedge_u128 *)bounds)[i].hi >>
+	       (64 - LYNCEDGE_BUCKET_BITS);
+}
+
 static const struct family_ops ops4 = {
 	.family = LYNCEDGE_IPV4,
 	.size = sizeof(struct lyncedge_prefix4),
@@ -243,6 +256,7 @@ static const struct family_ops ops4 = {
 	.cmp = cmp_stored4,
 	.store = store4,
 	.bound = bound4,
+	.bucket_of = bucket_of4,
 	.fold = fold4,
 };
 
@@ -253,6 +267,7 @@ static const struct family_ops ops6 = {
 	.cmp = cmp_stored6,
 	.store = store6,
 	.bound = bound6,
+	.bucket_of = bucket_of6,
 	.fold = fold6,
 };
 
@@ -261,6 +276,7 @@ struct family_half {
 	const char *prefixes;
 	const char *first;
 	const char *last;
+	u32 *bucket;
 	u32 nr_prefixes;
 	u32 nr_ranges;
 };
@@ -276,12 +292,14 @@ static struct family_half half_of(const struct family_ops *ops,
 		h.prefixes = (const char *)set->prefixes4;
 		h.first = (const char *)set->first4;
 		h.last = (const char *)set->last4;
+		h.bucket = set->bucket4;
 		h.nr_prefixes = set->nr_prefixes4;
 		h.nr_ranges = set->nr_ranges4;
 	} else {
 		h.prefixes = (const char *)set->prefixes6;
 		h.first = (const char *)set->first6;
 		h.last = (const char *)set->last6;
+		h.bucket = set->bucket6;
 		h.nr_prefixes = set->nr_prefixes6;
 		h.nr_ranges = set->nr_ranges6;
 	}
@@ -605,7 +623,26 @@ static int merge(const struct lyncedge_set *old,
  */
 #define PATCH_RATIO 32
 
-/* One family's ranges of set, built from old's when that is cheaper. */
+/*
+ * bucket[b] = the first range whose first address has top bits b or more:
+ * one walk of the ranges, whatever changed.
+ */
+static void fill_buckets(const struct family_ops *ops, u32 *bucket,
+			 const char *first, u32 nr_ranges)
+{
+	u32 b = 0, i, upto;
+
+	for (i = 0; i < nr_ranges; i++)
+		for (upto = ops->bucket_of(first, i); b <= upto; b++)
+			bucket[b] = i;
+	while (b <= LYNCEDGE_BUCKETS)
+		bucket[b++] = nr_ranges;
+}
+
+/*
+ * One family's ranges of set, built from old's when that is cheaper, and
+ * the buckets over them.
+ */
 static void build_ranges(const struct family_ops *ops,
 			 const struct lyncedge_set *old,
 			 const struct lyncedge_prefix *add, u32 nr_add,
@@ -615,6 +652,7 @@ static void build_ranges(const struct family_ops *ops,
 	static const struct lyncedge_u128 everything = { ~0ULL, ~0ULL };
 	struct requests req = requests_of(ops, add, nr_add, del, nr_del);
 	struct family_half from = half_of(ops, old);
+	struct family_half cur = half_of(ops, set);
 	u32 n;
 
 	if (from.nr_prefixes &&
@@ -626,6 +664,8 @@ static void build_ranges(const struct family_ops *ops,
 		set->nr_ranges4 = n;
 	else
 		set->nr_ranges6 = n;
+	if (cur.bucket)
+		fill_buckets(ops, cur.bucket, cur.first, n);
 }
 
 static size_t bucket_bytes(u32 nr_prefixes)
@@ -679,34 +719,6 @@ static struct lyncedge_set *set_alloc(u32 n4, u32 n6)
 	if (bucket_bytes(n6))
 		set->bucket6 = (u32 *)p;
 	return set;
-}
-
-/*
- * bucket[b] = the first range whose first address has top bits b or more:
- * one merge of the ranges with the buckets, whatever changed.
- */
-static void fill_buckets4(struct lyncedge_set *set)
-{
-	u32 b, i = 0;
-
-	for (b = 0; b <= LYNCEDGE_BUCKETS; b++) {
-		while (i < set->nr_ranges4 &&
-		       set->first4[i] >> (32 - LYNCEDGE_BUCKET_BITS) < b)
-			i++;
-		set->bucket4[b] = i;
-	}
-}
-
-static void fill_buckets6(struct lyncedge_set *set)
-{
-	u32 b, i = 0;
-
-	for (b = 0; b <= LYNCEDGE_BUCKETS; b++) {
-		while (i < set->nr_ranges6 &&
-		       set->first6[i].hi >> (64 - LYNCEDGE_BUCKET_BITS) < b)
-			i++;
-		set->bucket6[b] = i;
-	}
 }
 
 size_t lyncedge_set_bytes(const struct lyncedge_set *set)
@@ -820,10 +832,6 @@ int lyncedge_set_update(const struct lyncedge_set *old,
 	}
 	build_ranges(&ops4, old, adds, nr_adds, dels, nr_del, set);
 	build_ranges(&ops6, old, adds, nr_adds, dels, nr_del, set);
-	if (set->bucket4)
-		fill_buckets4(set);
-	if (set->bucket6)
-		fill_buckets6(set);
 	*out = set;
 out:
 	lyncedge_free(adds);

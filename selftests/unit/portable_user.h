@@ -24,12 +24,13 @@ struct lyncedge_rcu_head {
 	void (*func)(void *);
 };
 
-#ifndef likely
 #define BIT(nr)		(1UL << (nr))
 /* glibc's sys/cdefs.h has one, the kernel its own. */
 #ifndef __always_inline
 #define __always_inline	inline __attribute__((always_inline))
 #endif
+
+#ifndef likely
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #endif
