@@ -194,7 +194,7 @@ edge_packet(struct lyncedge_net *ln, const struct lyncedge_config *config,
 		rest_ipv6(skb, &t);
 	}
 	t.ct_state = conntrack_state(skb);
-	v = lyncedge_classify(config->sets, &t);
+	v = lyncedge_classify(&config->rs, &t);
 
 	switch (v.kind) {
 	case LYNCEDGE_PASS_RULE:
@@ -244,20 +244,23 @@ static unsigned int lyncedge_hook(void *priv, struct sk_buff *skb,
 {
 	struct lyncedge_net *ln = priv;
 	const struct lyncedge_config *config = rcu_dereference(ln->config);
-	const struct lyncedge_set *edge = config->sets[LYNCEDGE_SET_EDGE];
+	unsigned int i;
 	bool ours;
 
 	/* Off only while the hooks are being registered or unregistered. */
-	if (unlikely(config->mode == LYNCEDGE_MODE_OFF) || !edge)
+	if (unlikely(config->mode == LYNCEDGE_MODE_OFF))
 		return NF_ACCEPT;
 
-	if (state->pf == NFPROTO_IPV4)
-		ours = touches_edge_ipv4(edge, skb);
-	else
-		ours = touches_edge_ipv6(edge, skb);
-	if (likely(!ours))
-		return NF_ACCEPT;
-	return edge_packet(ln, config, skb, state);
+	/* scope[] holds the edge-side sets that are not empty, often one. */
+	for (i = 0; i < config->nr_scope; i++) {
+		if (state->pf == NFPROTO_IPV4)
+			ours = touches_edge_ipv4(config->scope[i], skb);
+		else
+			ours = touches_edge_ipv6(config->scope[i], skb);
+		if (ours)
+			return edge_packet(ln, config, skb, state);
+	}
+	return NF_ACCEPT;
 }
 
 /*

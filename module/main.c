@@ -10,6 +10,7 @@
 
 #include "netlink.h"
 #include "pernet.h"
+#include "table.h"
 #include "uapi/lyncedge.h"
 #include "version.h"
 
@@ -17,6 +18,7 @@ static int __init lyncedge_init(void)
 {
 	int err;
 
+	lyncedge_table_init();
 	/* State first, so that no netlink request finds a namespace without. */
 	err = lyncedge_pernet_init();
 	if (err)
@@ -41,7 +43,7 @@ static void __exit lyncedge_exit(void)
 module_init(lyncedge_init);
 module_exit(lyncedge_exit);
 
-MODULE_DESCRIPTION("Lync Server 2013 public IM connectivity port table for Edge Server gateways");
+MODULE_DESCRIPTION("Lync Server 2013 Edge Server port tables (public IM connectivity and profiles) for Edge gateways");
 MODULE_AUTHOR("lyncedge developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(LYNCEDGE_VERSION);

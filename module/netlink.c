@@ -41,6 +41,11 @@ static const struct nla_policy lyncedge_policy[LYNCEDGE_A_MAX + 1] = {
 	[LYNCEDGE_A_DPORT] = { .type = NLA_U16 },
 	[LYNCEDGE_A_LOG] = NLA_POLICY_MAX(NLA_U8, 1),
 	[LYNCEDGE_A_TXN] = { .type = NLA_FLAG },
+	[LYNCEDGE_A_PROFILES] = NLA_POLICY_MASK(NLA_U32, LYNCEDGE_PROFILES_ALL),
+	[LYNCEDGE_A_PROFILES_ENABLE] =
+		NLA_POLICY_MASK(NLA_U32, LYNCEDGE_PROFILES_ALL),
+	[LYNCEDGE_A_PROFILES_DISABLE] =
+		NLA_POLICY_MASK(NLA_U32, LYNCEDGE_PROFILES_ALL),
 };
 
 /* Decode a prefix nest; with want_address, LEN may only be full length. */
@@ -139,12 +144,16 @@ static int put_rule(struct sk_buff *skb, unsigned int i,
 
 	if (!nest ||
 	    nla_put_u8(skb, LYNCEDGE_RULE_A_INDEX, i + 1) ||
+	    nla_put_u8(skb, LYNCEDGE_RULE_A_PROFILE, r->profile) ||
+	    nla_put_string(skb, LYNCEDGE_RULE_A_LABEL, r->label) ||
 	    nla_put_string(skb, LYNCEDGE_RULE_A_NAME, r->service) ||
+	    nla_put_string(skb, LYNCEDGE_RULE_A_CITE, r->cite) ||
 	    nla_put_u8(skb, LYNCEDGE_RULE_A_PROTO, r->proto) ||
-	    nla_put_u16(skb, LYNCEDGE_RULE_A_PORT_MIN, r->dport_min) ||
-	    nla_put_u16(skb, LYNCEDGE_RULE_A_PORT_MAX, r->dport_max) ||
-	    nla_put_u8(skb, LYNCEDGE_RULE_A_SRC_SET, r->src_set) ||
-	    nla_put_u8(skb, LYNCEDGE_RULE_A_DST_SET, r->dst_set) ||
+	    nla_put_u8(skb, LYNCEDGE_RULE_A_PORT_MATCH, r->port_match) ||
+	    nla_put_u16(skb, LYNCEDGE_RULE_A_PORT_MIN, r->port_min) ||
+	    nla_put_u16(skb, LYNCEDGE_RULE_A_PORT_MAX, r->port_max) ||
+	    nla_put_u8(skb, LYNCEDGE_RULE_A_SRC_SET, r->src) ||
+	    nla_put_u8(skb, LYNCEDGE_RULE_A_DST_SET, r->dst) ||
 	    (c && put_counter(skb, LYNCEDGE_RULE_A_PACKETS,
 			      LYNCEDGE_RULE_A_BYTES, LYNCEDGE_RULE_A_PAD, c)))
 		return -EMSGSIZE;
@@ -161,6 +170,8 @@ static int put_config(struct sk_buff *skb, struct lyncedge_net *ln)
 	lyncedge_stats_read(ln, &sum);
 	if (nla_put_u8(skb, LYNCEDGE_A_MODE, lyncedge_locked_config(ln)->mode) ||
 	    nla_put_u8(skb, LYNCEDGE_A_LOG, lyncedge_locked_config(ln)->log) ||
+	    nla_put_u32(skb, LYNCEDGE_A_PROFILES,
+			lyncedge_locked_config(ln)->profiles) ||
 	    nla_put_u32(skb, LYNCEDGE_A_GENERATION, ln->config_generation))
 		return -EMSGSIZE;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
@@ -204,7 +215,8 @@ static int lyncedge_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	/* Every row of every profile, with counters: more than a page. */
+	msg = genlmsg_new(2 * NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &lyncedge_genl_family, 0,
@@ -257,55 +269,62 @@ static void publish_error(struct netlink_ext_ack *extack, int err)
 			       "cannot enable the hooks or connection tracking");
 }
 
-static int lyncedge_nl_set_mode(struct sk_buff *skb, struct genl_info *info)
+/* An optional u8 or u32 attribute, or -1 when absent. */
+static s64 optional_attr(struct genl_info *info, int type, bool u32)
 {
-	struct net *net = genl_info_net(info);
-	struct lyncedge_net *ln = lyncedge_pernet(net);
-	struct lyncedge_txn *txn;
-	u8 mode;
-	int err = 0;
+	const struct nlattr *attr = info->attrs[type];
 
-	if (GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_MODE)) {
-		NL_SET_ERR_MSG(info->extack, "a mode is needed");
-		return -EINVAL;
-	}
-	mode = nla_get_u8(info->attrs[LYNCEDGE_A_MODE]);
-	mutex_lock(&ln->lock);
-	txn = request_txn(ln, info);
-	if (IS_ERR(txn)) {
-		err = PTR_ERR(txn);
-	} else if (txn) {
-		txn->mode = mode;
-	} else {
-		err = lyncedge_set_mode(net, mode);
-		publish_error(info->extack, err);
-	}
-	mutex_unlock(&ln->lock);
-	return err;
+	if (!attr)
+		return -1;
+	return u32 ? nla_get_u32(attr) : nla_get_u8(attr);
 }
 
-static int lyncedge_nl_set_log(struct sk_buff *skb, struct genl_info *info)
+static int lyncedge_nl_configure(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
 	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct netlink_ext_ack *extack = info->extack;
+	struct lyncedge_settings s = LYNCEDGE_SETTINGS_KEEP;
+	const u32 pic = BIT(LYNCEDGE_PROFILE_PIC);
 	struct lyncedge_txn *txn;
-	bool log;
 	int err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, LYNCEDGE_A_LOG)) {
-		NL_SET_ERR_MSG(info->extack, "on or off is needed");
+	s.mode = optional_attr(info, LYNCEDGE_A_MODE, false);
+	s.log = optional_attr(info, LYNCEDGE_A_LOG, false);
+	s.profiles = optional_attr(info, LYNCEDGE_A_PROFILES, true);
+	s.enable = max_t(s64, 0, optional_attr(info, LYNCEDGE_A_PROFILES_ENABLE,
+					       true));
+	s.disable = max_t(s64, 0, optional_attr(info,
+						LYNCEDGE_A_PROFILES_DISABLE,
+						true));
+	if (s.mode < 0 && s.log < 0 && s.profiles < 0 && !s.enable &&
+	    !s.disable) {
+		NL_SET_ERR_MSG(extack,
+			       "nothing to configure: a mode, log or profiles are needed");
 		return -EINVAL;
 	}
-	log = nla_get_u8(info->attrs[LYNCEDGE_A_LOG]);
+	if ((s.profiles >= 0 && !(s.profiles & pic)) || (s.disable & pic)) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    info->attrs[LYNCEDGE_A_PROFILES] ?:
+				    info->attrs[LYNCEDGE_A_PROFILES_DISABLE],
+				    "profile pic is always on");
+		return -EINVAL;
+	}
+	if (s.enable & s.disable) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[LYNCEDGE_A_PROFILES_DISABLE],
+				    "a profile cannot be both enabled and disabled");
+		return -EINVAL;
+	}
+
 	mutex_lock(&ln->lock);
 	txn = request_txn(ln, info);
 	if (IS_ERR(txn)) {
 		err = PTR_ERR(txn);
 	} else if (txn) {
-		txn->log = log;
+		lyncedge_settings_merge(&txn->settings, &s);
 	} else {
-		err = lyncedge_set_log(net, log);
-		publish_error(info->extack, err);
+		err = lyncedge_configure(net, &s);
+		publish_error(extack, err);
 	}
 	mutex_unlock(&ln->lock);
 	return err;
@@ -508,7 +527,7 @@ static int lyncedge_nl_test(struct sk_buff *skb, struct genl_info *info)
 	set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
 
 	rcu_read_lock();
-	member = lyncedge_set_contains(rcu_dereference(ln->config)->sets[set_id],
+	member = lyncedge_set_contains(rcu_dereference(ln->config)->rs.sets[set_id],
 				       &p.addr);
 	rcu_read_unlock();
 
@@ -535,6 +554,7 @@ static int put_verdict(struct sk_buff *skb, u8 mode,
 	case LYNCEDGE_PASS_RULE:
 		if (nla_put_u8(skb, LYNCEDGE_A_VERDICT, LYNCEDGE_VERDICT_ALLOW) ||
 		    nla_put_u8(skb, LYNCEDGE_A_RULE_INDEX, v.index + 1) ||
+		    nla_put_u8(skb, LYNCEDGE_A_PORT_MATCHED, v.matched) ||
 		    put_rule(skb, v.index, NULL))
 			return -EMSGSIZE;
 		return 0;
@@ -590,7 +610,7 @@ static int lyncedge_nl_explain(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_lock();
 	config = rcu_dereference(ln->config);
 	mode = config->mode;
-	v = lyncedge_classify(config->sets, &t);
+	v = lyncedge_classify(&config->rs, &t);
 	rcu_read_unlock();
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -698,8 +718,8 @@ static const struct genl_ops lyncedge_genl_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
-		.cmd = LYNCEDGE_CMD_SET_MODE,
-		.doit = lyncedge_nl_set_mode,
+		.cmd = LYNCEDGE_CMD_CONFIGURE,
+		.doit = lyncedge_nl_configure,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -730,11 +750,6 @@ static const struct genl_ops lyncedge_genl_ops[] = {
 	{
 		.cmd = LYNCEDGE_CMD_RESET_COUNTERS,
 		.doit = lyncedge_nl_reset_counters,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = LYNCEDGE_CMD_SET_LOG,
-		.doit = lyncedge_nl_set_log,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{

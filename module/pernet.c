@@ -41,8 +41,8 @@ static void config_discard(struct lyncedge_net *ln,
 	int i;
 
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
-		if (next->sets[i] != cur->sets[i])
-			lyncedge_set_free((struct lyncedge_set *)next->sets[i]);
+		if (next->rs.sets[i] != cur->rs.sets[i])
+			lyncedge_set_free((struct lyncedge_set *)next->rs.sets[i]);
 	kfree(next);
 }
 
@@ -65,6 +65,22 @@ static void disable(struct net *net)
 {
 	lyncedge_hooks_unregister(net);
 	nf_ct_netns_put(net, NFPROTO_INET);
+}
+
+/* What the packet path reads, derived from the settings and the sets. */
+static void config_derive(struct lyncedge_config *config)
+{
+	unsigned int i;
+
+	config->rs.rows = lyncedge_profile_rows(config->profiles);
+	config->nr_scope = 0;
+	for (i = 0; i < LYNCEDGE_EDGE_SIDE_COUNT; i++) {
+		const struct lyncedge_set *set =
+			config->rs.sets[lyncedge_edge_side[i]];
+
+		if (lyncedge_set_size(set))
+			config->scope[config->nr_scope++] = set;
+	}
 }
 
 /*
@@ -100,13 +116,14 @@ int lyncedge_publish(struct net *net, struct lyncedge_config *next)
 		}
 	}
 
+	config_derive(next);
 	rcu_assign_pointer(ln->config, next);
 	ln->config_generation++;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++) {
-		if (old->sets[i] == next->sets[i])
+		if (old->rs.sets[i] == next->rs.sets[i])
 			continue;
 		ln->generation[i]++;
-		gone = (struct lyncedge_set *)old->sets[i];
+		gone = (struct lyncedge_set *)old->rs.sets[i];
 		if (gone)
 			kvfree_rcu(gone, rcu);
 	}
@@ -123,33 +140,55 @@ discard:
 	return err;
 }
 
-int lyncedge_set_mode(struct net *net, u8 mode)
+void lyncedge_settings_merge(struct lyncedge_settings *staged,
+			     const struct lyncedge_settings *s)
 {
-	struct lyncedge_net *ln = lyncedge_pernet(net);
-	struct lyncedge_config *next;
-
-	lockdep_assert_held(&ln->lock);
-	if (mode == lyncedge_locked_config(ln)->mode)
-		return 0;
-	next = lyncedge_config_next(ln);
-	if (!next)
-		return -ENOMEM;
-	next->mode = mode;
-	return lyncedge_publish(net, next);
+	if (s->mode >= 0)
+		staged->mode = s->mode;
+	if (s->log >= 0)
+		staged->log = s->log;
+	if (s->profiles >= 0) {
+		staged->profiles = s->profiles;
+		staged->enable = 0;
+		staged->disable = 0;
+	}
+	staged->enable = (staged->enable | s->enable) & ~s->disable;
+	staged->disable = (staged->disable | s->disable) & ~s->enable;
 }
 
-int lyncedge_set_log(struct net *net, bool log)
+int lyncedge_settings_apply(const struct lyncedge_settings *s,
+			    struct lyncedge_config *next)
+{
+	u32 profiles = next->profiles;
+
+	if (s->profiles >= 0)
+		profiles = s->profiles;
+	profiles = (profiles | s->enable) & ~s->disable;
+	if (!(profiles & BIT(LYNCEDGE_PROFILE_PIC)))
+		return -EINVAL;
+	if (s->mode >= 0)
+		next->mode = s->mode;
+	if (s->log >= 0)
+		next->log = s->log;
+	next->profiles = profiles;
+	return 0;
+}
+
+int lyncedge_configure(struct net *net, const struct lyncedge_settings *s)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_config *next;
+	int err;
 
 	lockdep_assert_held(&ln->lock);
-	if (log == lyncedge_locked_config(ln)->log)
-		return 0;
 	next = lyncedge_config_next(ln);
 	if (!next)
 		return -ENOMEM;
-	next->log = log;
+	err = lyncedge_settings_apply(s, next);
+	if (err) {
+		kfree(next);
+		return err;
+	}
 	return lyncedge_publish(net, next);
 }
 
@@ -174,7 +213,7 @@ int lyncedge_update_set(struct net *net, u8 set_id,
 		lyncedge_set_free(set);
 		return -ENOMEM;
 	}
-	next->sets[set_id] = set;
+	next->rs.sets[set_id] = set;
 	return lyncedge_publish(net, next);
 }
 
@@ -190,7 +229,7 @@ int lyncedge_flush_sets(struct net *net, int set_id)
 		return -ENOMEM;
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		if (set_id < 0 || i == set_id)
-			next->sets[i] = NULL;
+			next->rs.sets[i] = NULL;
 	return lyncedge_publish(net, next);
 }
 
@@ -257,6 +296,8 @@ static int __net_init lyncedge_net_init(struct net *net)
 		return -ENOMEM;
 	}
 	config->mode = LYNCEDGE_MODE_OFF;
+	config->profiles = BIT(LYNCEDGE_PROFILE_PIC);
+	config_derive(config);
 	RCU_INIT_POINTER(ln->config, config);
 	return 0;
 }
@@ -290,7 +331,7 @@ static void __net_exit lyncedge_net_exit(struct net *net)
 	if (config->log)
 		lyncedge_log_put();
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
-		lyncedge_set_free((struct lyncedge_set *)config->sets[i]);
+		lyncedge_set_free((struct lyncedge_set *)config->rs.sets[i]);
 	kfree(config);
 	free_percpu(ln->stats);
 	mutex_destroy(&ln->lock);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per network namespace state: the mode, the four sets and the counters.
+ * Per network namespace state: the mode, the profiles, the sets and the
+ * counters.
  */
 #ifndef _LYNCEDGE_PERNET_H
 #define _LYNCEDGE_PERNET_H
@@ -36,7 +37,16 @@ struct lyncedge_config {
 	struct rcu_head rcu;
 	u8 mode;
 	bool log;
-	const struct lyncedge_set *sets[LYNCEDGE_SET_COUNT];
+	u32 profiles;		/* enabled, bit 1 << enum lyncedge_profile */
+	/* The sets, and the rows of the enabled profiles (from profiles). */
+	struct lyncedge_ruleset rs;
+	/*
+	 * The edge-side sets that are not empty (from rs.sets): the hook asks
+	 * every packet whether it touches one of them, and most configurations
+	 * have one.
+	 */
+	u8 nr_scope;
+	const struct lyncedge_set *scope[LYNCEDGE_EDGE_SIDE_COUNT];
 };
 
 struct lyncedge_net {
@@ -85,13 +95,30 @@ struct lyncedge_config *lyncedge_config_next(struct lyncedge_net *ln);
  * does not hold, and nothing changes.
  */
 int lyncedge_publish(struct net *net, struct lyncedge_config *next);
-int lyncedge_set_mode(struct net *net, u8 mode);
-int lyncedge_set_log(struct net *net, bool log);
+
+/* What LYNCEDGE_CMD_CONFIGURE asks; -1 leaves a field as it is. */
+struct lyncedge_settings {
+	s8 mode;
+	s8 log;
+	s64 profiles;
+	u32 enable;
+	u32 disable;
+};
+
+#define LYNCEDGE_SETTINGS_KEEP { -1, -1, -1, 0, 0 }
+
+/* Fold a later request into what is staged, as if both applied in turn. */
+void lyncedge_settings_merge(struct lyncedge_settings *staged,
+			     const struct lyncedge_settings *s);
+/* Apply settings to next (not yet published); -EINVAL turns pic off. */
+int lyncedge_settings_apply(const struct lyncedge_settings *s,
+			    struct lyncedge_config *next);
+int lyncedge_configure(struct net *net, const struct lyncedge_settings *s);
 int lyncedge_update_set(struct net *net, u8 set_id,
 			const struct lyncedge_prefix *add, u32 nr_add,
 			const struct lyncedge_prefix *del, u32 nr_del,
 			struct lyncedge_set_error *err);
-/* set_id < 0 empties all four sets at once. */
+/* set_id < 0 empties every set at once. */
 int lyncedge_flush_sets(struct net *net, int set_id);
 
 static inline const struct lyncedge_config *
@@ -104,7 +131,7 @@ lyncedge_locked_config(struct lyncedge_net *ln)
 static inline const struct lyncedge_set *
 lyncedge_locked_set(struct lyncedge_net *ln, u8 set_id)
 {
-	return lyncedge_locked_config(ln)->sets[set_id];
+	return lyncedge_locked_config(ln)->rs.sets[set_id];
 }
 
 /* Counters since the last reset; ln->lock held. */

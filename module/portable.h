@@ -11,6 +11,7 @@
 
 #ifdef __KERNEL__
 
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/errno.h>

@@ -1,26 +1,225 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The table and the verdict: see table.h. The rows are Microsoft's "Port
- * summary - Public IM connectivity" for Lync Server 2013, read as the
- * project documents it: a row allows the flows that its source starts,
- * to its destination port; replies pass through connection tracking.
+ * The rows and the verdict: see table.h. The rows are Microsoft's port
+ * summaries for the Lync Server 2013 Edge Server's external interface,
+ * read as the project documents them (README, "The rows"): a row allows
+ * the flows that its source starts; replies pass through connection
+ * tracking.
  */
 #include "table.h"
 
+#define PIC "Port summary - Public IM connectivity (JJ618376)"
+#define EDGE "Port summary - Single consolidated edge (Gg425891)"
+#define EDGE_F1 EDGE ", SIP federation F1"
+#define EDGE_X "Port summary - XMPP federation"
+#define AV_LOW 50000
+#define AV_HIGH 59999
+
+#define ROW(p, lbl, svc, src_set, dst_set, ipproto, lo, hi, match, from) { \
+	.label = lbl, .service = svc, .cite = from,			     \
+	.profile = LYNCEDGE_PROFILE_##p, .proto = IPPROTO_##ipproto,	     \
+	.port_match = LYNCEDGE_PORT_##match, .port_min = lo,		     \
+	.port_max = hi, .src = src_set, .dst = dst_set }
+
+#define ACCESS LYNCEDGE_SET_ACCESS
+#define WEBCONF LYNCEDGE_SET_WEBCONF
+#define AV LYNCEDGE_SET_AV
+#define ANY LYNCEDGE_ANY
+
+/*
+ * Order is first-match order and, for pic, the row numbers users know.
+ * The A/V range is the A/V Edge's own port range: where the A/V Edge
+ * starts the flow, the range is matched against either port (Microsoft
+ * gives the source-port reading, the tables the destination one).
+ */
 const struct lyncedge_rule lyncedge_rules[LYNCEDGE_RULE_COUNT] = {
-	{ "SIP/MTLS", IPPROTO_TCP, 5061, 5061,
-	  LYNCEDGE_SET_PARTNERS, LYNCEDGE_SET_EDGE },
-	{ "SIP/MTLS", IPPROTO_TCP, 5061, 5061,
-	  LYNCEDGE_SET_EDGE, LYNCEDGE_SET_PARTNERS },
-	{ "SIP/TLS", IPPROTO_TCP, 443, 443,
-	  LYNCEDGE_SET_CLIENTS, LYNCEDGE_SET_EDGE },
-	{ "RTP", IPPROTO_TCP, 50000, 59999,
-	  LYNCEDGE_SET_EDGE, LYNCEDGE_SET_MESSENGER },
-	{ "STUN", IPPROTO_UDP, 3478, 3478,
-	  LYNCEDGE_SET_EDGE, LYNCEDGE_SET_MESSENGER },
-	{ "STUN", IPPROTO_UDP, 3478, 3478,
-	  LYNCEDGE_SET_MESSENGER, LYNCEDGE_SET_EDGE },
+	ROW(PIC, "1", "SIP/MTLS", LYNCEDGE_SET_PARTNERS, ACCESS,
+	    TCP, 5061, 5061, DST, PIC),
+	ROW(PIC, "2", "SIP/MTLS", ACCESS, LYNCEDGE_SET_PARTNERS,
+	    TCP, 5061, 5061, DST, PIC),
+	ROW(PIC, "3", "SIP/TLS", LYNCEDGE_SET_CLIENTS, ACCESS,
+	    TCP, 443, 443, DST, PIC),
+	ROW(PIC, "4", "RTP", AV, LYNCEDGE_SET_MESSENGER,
+	    TCP, AV_LOW, AV_HIGH, DST_OR_SRC, PIC),
+	ROW(PIC, "5", "STUN", AV, LYNCEDGE_SET_MESSENGER,
+	    UDP, 3478, 3478, DST, PIC),
+	ROW(PIC, "6", "STUN", LYNCEDGE_SET_MESSENGER, AV,
+	    UDP, 3478, 3478, DST, PIC),
+
+	ROW(BASE, "E2", "HTTP/CRL", ACCESS, ANY, TCP, 80, 80, DST, EDGE),
+	ROW(BASE, "E3", "DNS", ACCESS, ANY, TCP, 53, 53, DST, EDGE),
+	ROW(BASE, "E4", "DNS", ACCESS, ANY, UDP, 53, 53, DST, EDGE),
+
+	ROW(REMOTE_USERS, "E5", "SIP/TLS", ANY, ACCESS,
+	    TCP, 443, 443, DST, EDGE),
+	ROW(REMOTE_USERS, "E8", "PSOM/TLS", ANY, WEBCONF,
+	    TCP, 443, 443, DST, EDGE),
+	ROW(REMOTE_USERS, "E9", "RTP", AV, ANY,
+	    TCP, AV_LOW, AV_HIGH, DST_OR_SRC, EDGE),
+	ROW(REMOTE_USERS, "E13", "STUN", AV, ANY, UDP, 3478, 3478, DST, EDGE),
+	ROW(REMOTE_USERS, "E14", "STUN", ANY, AV, UDP, 3478, 3478, DST, EDGE),
+	ROW(REMOTE_USERS, "E15", "TURN/TCP", ANY, AV, TCP, 443, 443, DST, EDGE),
+	ROW(REMOTE_USERS, "E16", "TURN/TCP", AV, ANY, TCP, 443, 443, DST, EDGE),
+
+	ROW(FEDERATION, "E6", "SIP/MTLS", ANY, ACCESS,
+	    TCP, 5061, 5061, DST, EDGE),
+	ROW(FEDERATION, "E7/F1", "SIP/MTLS", ACCESS, ANY,
+	    TCP, 5061, 5061, DST, EDGE_F1),
+
+	ROW(XMPP, "E1/X1", "XMPP", ANY, ACCESS, TCP, 5269, 5269, DST, EDGE_X),
+	ROW(XMPP, "X2", "XMPP", ACCESS, ANY, TCP, 5269, 5269, DST, EDGE_X),
+
+	ROW(OCS2007, "E10", "RTP", AV, ANY,
+	    UDP, AV_LOW, AV_HIGH, DST_OR_SRC, EDGE),
+	ROW(OCS2007, "E11", "RTP", ANY, AV, TCP, AV_LOW, AV_HIGH, DST, EDGE),
+	ROW(OCS2007, "E12", "RTP", ANY, AV, UDP, AV_LOW, AV_HIGH, DST, EDGE),
 };
+
+u32 lyncedge_profile_rows(u32 profiles)
+{
+	u32 rows = 0;
+	unsigned int i;
+
+	for (i = 0; i < LYNCEDGE_RULE_COUNT; i++)
+		if (profiles & BIT(lyncedge_rules[i].profile))
+			rows |= BIT(i);
+	return rows;
+}
+
+/*
+ * The port index: for each transport and each port reading, the port
+ * space cut into intervals, each with the mask of the rows whose range
+ * covers all of it. A verdict then costs two binary searches over a
+ * handful of intervals, however many rows are enabled, and only the
+ * candidate rows' sets are looked up.
+ */
+#define NR_TRANSPORTS 2		/* TCP, UDP */
+#define NR_READINGS 2		/* destination port, source port */
+#define MAX_INTERVALS (2 * LYNCEDGE_RULE_COUNT + 1)
+
+struct port_interval {
+	u16 first;
+	u16 last;
+	u32 rows;
+};
+
+struct port_index {
+	unsigned int nr;
+	struct port_interval iv[MAX_INTERVALS];
+};
+
+static struct port_index port_index[NR_TRANSPORTS][NR_READINGS];
+
+static int transport_of(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return 0;
+	case IPPROTO_UDP:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+static bool row_reads(const struct lyncedge_rule *r, int reading)
+{
+	return reading == 0 || r->port_match == LYNCEDGE_PORT_DST_OR_SRC;
+}
+
+static u32 rows_covering(int transport, int reading, u32 port)
+{
+	u32 rows = 0;
+	unsigned int i;
+
+	for (i = 0; i < LYNCEDGE_RULE_COUNT; i++) {
+		const struct lyncedge_rule *r = &lyncedge_rules[i];
+
+		if (transport_of(r->proto) == transport &&
+		    row_reads(r, reading) &&
+		    port >= r->port_min && port <= r->port_max)
+			rows |= BIT(i);
+	}
+	return rows;
+}
+
+/*
+ * The only places the covering rows can change are each range's first
+ * port and the port after its last: walk those boundaries in order.
+ */
+static void build_index(int transport, int reading, struct port_index *pi)
+{
+	u32 bounds[2 * LYNCEDGE_RULE_COUNT + 1];
+	unsigned int nb = 0, i, j;
+
+	bounds[nb++] = 0;
+	for (i = 0; i < LYNCEDGE_RULE_COUNT; i++) {
+		const struct lyncedge_rule *r = &lyncedge_rules[i];
+
+		if (transport_of(r->proto) != transport || !row_reads(r, reading))
+			continue;
+		bounds[nb++] = r->port_min;
+		bounds[nb++] = r->port_max + 1U;
+	}
+	/* Insertion sort: a few dozen entries, once. */
+	for (i = 1; i < nb; i++)
+		for (j = i; j > 0 && bounds[j - 1] > bounds[j]; j--) {
+			u32 tmp = bounds[j];
+
+			bounds[j] = bounds[j - 1];
+			bounds[j - 1] = tmp;
+		}
+
+	pi->nr = 0;
+	for (i = 0; i < nb; i++) {
+		u32 first = bounds[i], last, rows;
+
+		if (first > 0xffff || (i + 1 < nb && bounds[i + 1] == first))
+			continue;
+		last = i + 1 < nb ? bounds[i + 1] - 1 : 0xffff;
+		if (last > 0xffff)
+			last = 0xffff;
+		rows = rows_covering(transport, reading, first);
+		if (!rows)
+			continue;
+		if (pi->nr && pi->iv[pi->nr - 1].rows == rows &&
+		    pi->iv[pi->nr - 1].last + 1U == first) {
+			pi->iv[pi->nr - 1].last = last;
+			continue;
+		}
+		pi->iv[pi->nr].first = first;
+		pi->iv[pi->nr].last = last;
+		pi->iv[pi->nr].rows = rows;
+		pi->nr++;
+	}
+}
+
+void lyncedge_table_init(void)
+{
+	int transport, reading;
+
+	for (transport = 0; transport < NR_TRANSPORTS; transport++)
+		for (reading = 0; reading < NR_READINGS; reading++)
+			build_index(transport, reading,
+				    &port_index[transport][reading]);
+}
+
+static u32 rows_for_port(const struct port_index *pi, u16 port)
+{
+	unsigned int lo = 0, hi = pi->nr;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (port < pi->iv[mid].first)
+			hi = mid;
+		else if (port > pi->iv[mid].last)
+			lo = mid + 1;
+		else
+			return pi->iv[mid].rows;
+	}
+	return 0;
+}
 
 /* Neighbour solicitation/advertisement, router solicitation/advertisement
  * and redirect: without them an edge address held by this host goes dark.
@@ -33,21 +232,49 @@ static bool is_neighbour_discovery(const struct lyncedge_tuple *t)
 
 static struct lyncedge_verdict verdict(u8 kind, u8 index)
 {
-	struct lyncedge_verdict v = { kind, index };
+	struct lyncedge_verdict v = { kind, index, 0 };
 
 	return v;
 }
 
-struct lyncedge_verdict
-lyncedge_classify(const struct lyncedge_set *const sets[LYNCEDGE_SET_COUNT],
-		  const struct lyncedge_tuple *t)
+const u8 lyncedge_edge_side[LYNCEDGE_EDGE_SIDE_COUNT] = {
+	LYNCEDGE_SET_EDGE, LYNCEDGE_SET_ACCESS,
+	LYNCEDGE_SET_WEBCONF, LYNCEDGE_SET_AV,
+};
+
+static bool touches_edge(const struct lyncedge_ruleset *rs,
+			 const struct lyncedge_tuple *t)
 {
-	const struct lyncedge_set *edge = sets[LYNCEDGE_SET_EDGE];
-	bool src_edge = lyncedge_set_contains(edge, &t->src);
-	bool dst_edge = lyncedge_set_contains(edge, &t->dst);
 	unsigned int i;
 
-	if (likely(!src_edge && !dst_edge))
+	for (i = 0; i < LYNCEDGE_EDGE_SIDE_COUNT; i++) {
+		const struct lyncedge_set *set = rs->sets[lyncedge_edge_side[i]];
+
+		if (lyncedge_set_contains(set, &t->src) ||
+		    lyncedge_set_contains(set, &t->dst))
+			return true;
+	}
+	return false;
+}
+
+static bool endpoint_has(const struct lyncedge_ruleset *rs, u8 endpoint,
+			 const struct lyncedge_addr *a)
+{
+	if (endpoint == LYNCEDGE_ANY)
+		return true;
+	if (lyncedge_is_edge_side(endpoint))
+		return lyncedge_set_contains(lyncedge_role_set(rs, endpoint), a);
+	return lyncedge_set_contains(rs->sets[endpoint], a);
+}
+
+struct lyncedge_verdict lyncedge_classify(const struct lyncedge_ruleset *rs,
+					  const struct lyncedge_tuple *t)
+{
+	struct lyncedge_verdict v;
+	u32 by_dport, by_sport, rows;
+	int transport;
+
+	if (likely(!touches_edge(rs, t)))
 		return verdict(LYNCEDGE_PASS_NOT_EDGE, 0);
 	if (t->malformed)
 		return verdict(LYNCEDGE_DENY, LYNCEDGE_DENY_MALFORMED);
@@ -62,26 +289,24 @@ lyncedge_classify(const struct lyncedge_set *const sets[LYNCEDGE_SET_COUNT],
 		return verdict(LYNCEDGE_DENY, LYNCEDGE_DENY_INVALID);
 	}
 
-	for (i = 0; i < LYNCEDGE_RULE_COUNT; i++) {
-		const struct lyncedge_rule *r = &lyncedge_rules[i];
-		bool src_in, dst_in;
+	transport = transport_of(t->proto);
+	if (transport < 0)
+		return verdict(LYNCEDGE_DENY, LYNCEDGE_DENY_NO_RULE);
+	by_dport = rows_for_port(&port_index[transport][0], t->dport) & rs->rows;
+	by_sport = rows_for_port(&port_index[transport][1], t->sport) & rs->rows;
 
-		if (r->proto != t->proto || t->dport < r->dport_min ||
-		    t->dport > r->dport_max)
+	/* Lowest row first: the row numbers are the order of matching. */
+	for (rows = by_dport | by_sport; rows; rows &= rows - 1) {
+		unsigned int i = __ffs(rows);
+		const struct lyncedge_rule *r = &lyncedge_rules[i];
+
+		if (!endpoint_has(rs, r->src, &t->src) ||
+		    !endpoint_has(rs, r->dst, &t->dst))
 			continue;
-		/*
-		 * Every row has edge on one side, which is known already:
-		 * when it does not match, the other side's lookup is wasted.
-		 */
-		if ((r->src_set == LYNCEDGE_SET_EDGE && !src_edge) ||
-		    (r->dst_set == LYNCEDGE_SET_EDGE && !dst_edge))
-			continue;
-		src_in = r->src_set == LYNCEDGE_SET_EDGE ||
-			 lyncedge_set_contains(sets[r->src_set], &t->src);
-		dst_in = r->dst_set == LYNCEDGE_SET_EDGE ||
-			 lyncedge_set_contains(sets[r->dst_set], &t->dst);
-		if (src_in && dst_in)
-			return verdict(LYNCEDGE_PASS_RULE, i);
+		v = verdict(LYNCEDGE_PASS_RULE, i);
+		v.matched = by_dport & BIT(i) ? LYNCEDGE_MATCHED_DPORT :
+						LYNCEDGE_MATCHED_SPORT;
+		return v;
 	}
 	return verdict(LYNCEDGE_DENY, LYNCEDGE_DENY_NO_RULE);
 }

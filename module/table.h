@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The Lync Server 2013 public IM connectivity port table, and the verdict
- * for a parsed packet. Part of the matching core: builds in the kernel and
- * on the host.
+ * Microsoft's port tables for the Edge Server's external interface, grouped
+ * in profiles, and the verdict for a parsed packet. Part of the matching
+ * core: builds in the kernel and on the host.
  */
 #ifndef _LYNCEDGE_TABLE_H
 #define _LYNCEDGE_TABLE_H
@@ -11,19 +11,31 @@
 #include "prefixset.h"
 #include "uapi/lyncedge.h"
 
-#define LYNCEDGE_RULE_COUNT 6
+/* Every row of every profile; a row is bit i of a u32 row mask. */
+#define LYNCEDGE_RULE_COUNT 23
 
-/* A row allows flows whose first packet matches all of its fields. */
+/*
+ * A row allows the flows whose first packet matches all of its fields.
+ * src and dst are a set id or LYNCEDGE_ANY; an edge-side role set (access,
+ * webconf, av) that is empty stands for the edge set.
+ */
 struct lyncedge_rule {
+	const char *label;	/* the row in Microsoft's table: "4", "E9" */
 	const char *service;
+	const char *cite;	/* the table it comes from */
+	u8 profile;		/* enum lyncedge_profile */
 	u8 proto;
-	u16 dport_min;
-	u16 dport_max;
-	u8 src_set;
-	u8 dst_set;
+	u8 port_match;		/* enum lyncedge_port_match */
+	u16 port_min;
+	u16 port_max;
+	u8 src;
+	u8 dst;
 };
 
 extern const struct lyncedge_rule lyncedge_rules[LYNCEDGE_RULE_COUNT];
+
+/* The rows of the profiles in mask (bit 1 << enum lyncedge_profile). */
+u32 lyncedge_profile_rows(u32 profiles);
 
 /* What conntrack says of a packet, reduced to what the verdict needs. */
 enum lyncedge_ct_state {
@@ -61,11 +73,41 @@ enum lyncedge_verdict_kind {
 struct lyncedge_verdict {
 	u8 kind;
 	u8 index;
+	u8 matched;		/* LYNCEDGE_PASS_RULE: enum lyncedge_port_matched */
 };
 
-/* sets[] is indexed by enum lyncedge_set_id; a NULL set is empty. */
-struct lyncedge_verdict
-lyncedge_classify(const struct lyncedge_set *const sets[LYNCEDGE_SET_COUNT],
-		  const struct lyncedge_tuple *t);
+/*
+ * What a verdict reads: the sets (indexed by enum lyncedge_set_id; NULL is
+ * empty) and the rows of the enabled profiles.
+ */
+struct lyncedge_ruleset {
+	const struct lyncedge_set *sets[LYNCEDGE_SET_COUNT];
+	u32 rows;
+};
+
+/* The set a row endpoint or scope check reads for an edge-side role. */
+static inline const struct lyncedge_set *
+lyncedge_role_set(const struct lyncedge_ruleset *rs, u8 role)
+{
+	const struct lyncedge_set *set = rs->sets[role];
+
+	return lyncedge_set_size(set) ? set : rs->sets[LYNCEDGE_SET_EDGE];
+}
+
+/* The sets whose addresses make a packet the module's business. */
+#define LYNCEDGE_EDGE_SIDE_COUNT 4
+extern const u8 lyncedge_edge_side[LYNCEDGE_EDGE_SIDE_COUNT];
+
+static inline bool lyncedge_is_edge_side(u8 set)
+{
+	return set == LYNCEDGE_SET_EDGE || set == LYNCEDGE_SET_ACCESS ||
+	       set == LYNCEDGE_SET_WEBCONF || set == LYNCEDGE_SET_AV;
+}
+
+struct lyncedge_verdict lyncedge_classify(const struct lyncedge_ruleset *rs,
+					  const struct lyncedge_tuple *t);
+
+/* Build the port index the verdict uses; once, before any verdict. */
+void lyncedge_table_init(void);
 
 #endif /* _LYNCEDGE_TABLE_H */

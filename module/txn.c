@@ -3,8 +3,8 @@
  * Transactions. A restore of 100,000 prefixes spans many netlink messages,
  * yet packets must see the old configuration or the new one, never a mix.
  * So messages flagged LYNCEDGE_A_TXN only record what to do, and the
- * commit builds every changed set aside and publishes them with the mode
- * and the log flag as one configuration.
+ * commit builds every changed set aside and publishes them with the mode,
+ * the log flag and the profiles as one configuration.
  *
  * Staged prefixes are kept as given; sorting, merging and checking them
  * against the live sets happens once, at commit, in lyncedge_set_update().
@@ -55,8 +55,7 @@ int lyncedge_txn_begin(struct lyncedge_net *ln, u32 portid)
 	if (!txn)
 		return -ENOMEM;
 	txn->portid = portid;
-	txn->mode = -1;
-	txn->log = -1;
+	txn->settings = (struct lyncedge_settings)LYNCEDGE_SETTINGS_KEEP;
 	list_add(&txn->list, &ln->txns);
 	return 0;
 }
@@ -150,13 +149,14 @@ int lyncedge_txn_commit(struct net *net, struct lyncedge_txn *txn,
 	next = lyncedge_config_next(ln);
 	if (!next)
 		goto fail;
+	ret = lyncedge_settings_apply(&txn->settings, next);
+	if (ret) {
+		kfree(next);
+		goto fail;
+	}
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		if (changed[i])
-			next->sets[i] = built[i];
-	if (txn->mode >= 0)
-		next->mode = txn->mode;
-	if (txn->log >= 0)
-		next->log = txn->log;
+			next->rs.sets[i] = built[i];
 	lyncedge_txn_end(txn);
 	return lyncedge_publish(net, next);
 

@@ -21,9 +21,8 @@ struct lyncedge_txn {
 	struct list_head list;
 	/* The socket that owns it; its release ends the transaction. */
 	u32 portid;
-	/* -1 leaves the mode or logging as it is. */
-	s8 mode;
-	s8 log;
+	/* Mode, logging and profiles, as CONFIGURE requests staged them. */
+	struct lyncedge_settings settings;
 	struct lyncedge_txn_set sets[LYNCEDGE_SET_COUNT];
 };
 
@@ -34,7 +33,7 @@ void lyncedge_txn_end(struct lyncedge_txn *txn);
 /* Stage n prefixes for addition (or deletion); -ENOSPC past max_prefixes. */
 int lyncedge_txn_stage(struct lyncedge_txn *txn, u8 set_id, bool del,
 		       const struct lyncedge_prefix *prefixes, u32 n);
-/* set_id < 0 flushes all four sets. */
+/* set_id < 0 flushes every set. */
 void lyncedge_txn_flush(struct lyncedge_txn *txn, int set_id);
 /*
  * Publish what was staged and end the transaction, whether it applies or

@@ -30,6 +30,12 @@ struct lyncedge_rcu_head {
 #define __always_inline	inline __attribute__((always_inline))
 #endif
 
+/* The index of the lowest set bit; word must not be 0. */
+static inline unsigned long __ffs(unsigned long word)
+{
+	return (unsigned long)__builtin_ctzl(word);
+}
+
 #ifndef likely
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)

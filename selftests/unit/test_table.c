@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The verdict for parsed tuples: the table's rows in both directions, port
- * range edges, and the order of the checks before the rows.
+ * The verdict for parsed tuples: the rows in both directions, port range
+ * edges and both readings of the A/V range, the edge-side roles, the
+ * profiles, the order of the checks before the rows, and the port index
+ * held against a plain walk of every row.
  */
 #include <stdio.h>
 #include "kselftest.h"
@@ -15,7 +17,12 @@
 #define STRANGER4	0xc6130032U	/* 198.19.0.50 */
 #define DB8(n)		(0x20010db800000000ULL | ((u64)(n) << 16))
 
-static const struct lyncedge_set *sets[LYNCEDGE_SET_COUNT];
+#define AV4		0xcb00710cU	/* 203.0.113.12 */
+#define ACCESS4		0xcb00710bU	/* 203.0.113.11 */
+
+static struct lyncedge_ruleset rs;
+/* The sets, by name, as the tests change them. */
+#define sets rs.sets
 
 static struct lyncedge_tuple tuple4(u32 src, u32 dst, u8 proto, u16 dport)
 {
@@ -39,9 +46,15 @@ static struct lyncedge_tuple tuple6(u64 src_hi, u64 dst_hi, u8 proto, u16 dport)
 
 static bool is(struct lyncedge_tuple t, u8 kind, u8 index)
 {
-	struct lyncedge_verdict v = lyncedge_classify(sets, &t);
+	struct lyncedge_verdict v = lyncedge_classify(&rs, &t);
 
 	return v.kind == kind && v.index == index;
+}
+
+static struct lyncedge_tuple with_sport(struct lyncedge_tuple t, u16 sport)
+{
+	t.sport = sport;
+	return t;
 }
 
 static bool allowed_by(struct lyncedge_tuple t, u8 row)
@@ -92,6 +105,8 @@ static void test_rows(void)
 			 "row 6: messenger -> edge udp/3478\n");
 	ksft_test_result(denied(tuple4(EDGE4, MESSENGER4, IPPROTO_TCP, 49999)) &&
 			 denied(tuple4(EDGE4, MESSENGER4, IPPROTO_TCP, 60000)) &&
+			 denied(with_sport(tuple4(EDGE4, MESSENGER4, IPPROTO_TCP, 443), 49999)) &&
+			 denied(with_sport(tuple4(EDGE4, MESSENGER4, IPPROTO_TCP, 443), 60000)) &&
 			 denied(tuple6(DB8(0xe), DB8(3), IPPROTO_TCP, 49999)) &&
 			 denied(tuple6(DB8(0xe), DB8(3), IPPROTO_TCP, 60000)),
 			 "row 4 range edges: 49999 and 60000 denied\n");
@@ -165,16 +180,232 @@ static void test_any(void)
 	lyncedge_set_free(everyone);
 }
 
+static u8 matched(struct lyncedge_tuple t)
+{
+	return lyncedge_classify(&rs, &t).matched;
+}
+
+static void test_av_source_port(void)
+{
+	struct lyncedge_tuple out = with_sport(tuple4(EDGE4, MESSENGER4, IPPROTO_TCP, 443), 50123);
+	struct lyncedge_tuple in = with_sport(tuple4(MESSENGER4, EDGE4, IPPROTO_TCP, 443), 50123);
+
+	ksft_test_result(allowed_by(out, 4) && matched(out) == LYNCEDGE_MATCHED_SPORT &&
+			 allowed_by(with_sport(tuple6(DB8(0xe), DB8(3), IPPROTO_TCP, 443), 59999), 4),
+			 "row 4: edge:50123 -> messenger:443 allowed by the source port\n");
+	ksft_test_result(matched(tuple4(EDGE4, MESSENGER4, IPPROTO_TCP, 50000)) ==
+			 LYNCEDGE_MATCHED_DPORT && denied(in) &&
+			 denied(with_sport(tuple4(EDGE4, MESSENGER4, IPPROTO_UDP, 443), 50123)),
+			 "row 4: destination reading named; not inbound, not udp\n");
+}
+
+static const struct lyncedge_rule *row_labelled(const char *label)
+{
+	unsigned int i;
+
+	for (i = 0; i < LYNCEDGE_RULE_COUNT; i++)
+		if (!strcmp(lyncedge_rules[i].label, label))
+			return &lyncedge_rules[i];
+	ksft_exit_fail_msg("no row %s\n", label);
+	return NULL;
+}
+
+static bool allowed_by_label(struct lyncedge_tuple t, const char *label)
+{
+	return allowed_by(t, row_labelled(label) - lyncedge_rules + 1);
+}
+
+static void test_roles(void)
+{
+	struct lyncedge_prefix access[] = { prefix4(ACCESS4, 32) };
+	struct lyncedge_prefix av[] = { prefix4(AV4, 32) };
+	struct lyncedge_set *access_set = set_of(access, 1), *av_set = set_of(av, 1);
+
+	sets[LYNCEDGE_SET_ACCESS] = access_set;
+	sets[LYNCEDGE_SET_AV] = av_set;
+	ksft_test_result(allowed_by(tuple4(PARTNER4, ACCESS4, IPPROTO_TCP, 5061), 1) &&
+			 allowed_by(tuple4(AV4, MESSENGER4, IPPROTO_UDP, 3478), 5) &&
+			 denied(tuple4(PARTNER4, AV4, IPPROTO_TCP, 5061)) &&
+			 denied(tuple4(ACCESS4, MESSENGER4, IPPROTO_UDP, 3478)) &&
+			 denied(tuple4(PARTNER4, EDGE4, IPPROTO_TCP, 5061)),
+			 "roles: SIP only to access, STUN only from av, edge no longer stands in\n");
+	ksft_test_result(is(tuple4(STRANGER4, AV4, IPPROTO_TCP, 22), LYNCEDGE_DENY,
+			    LYNCEDGE_DENY_NO_RULE) &&
+			 is(tuple4(STRANGER4, EDGE4, IPPROTO_TCP, 22), LYNCEDGE_DENY,
+			    LYNCEDGE_DENY_NO_RULE),
+			 "roles: an address in a role set or in edge makes traffic ours\n");
+	sets[LYNCEDGE_SET_ACCESS] = NULL;
+	ksft_test_result(allowed_by(tuple4(PARTNER4, EDGE4, IPPROTO_TCP, 5061), 1) &&
+			 is(tuple4(PARTNER4, ACCESS4, IPPROTO_TCP, 5061),
+			    LYNCEDGE_PASS_NOT_EDGE, 0),
+			 "roles: an empty access set stands for edge\n");
+	sets[LYNCEDGE_SET_AV] = NULL;
+	lyncedge_set_free(access_set);
+	lyncedge_set_free(av_set);
+}
+
+static void test_profiles(void)
+{
+	static const struct {
+		const char *label;
+		u8 profile;
+		bool edge_first;	/* the edge address opens the flow */
+		u8 proto;
+		u16 dport;
+		bool one_way;		/* no row of the profile mirrors it */
+	} cases[] = {
+		{ "E2", LYNCEDGE_PROFILE_BASE, true, IPPROTO_TCP, 80, true },
+		{ "E3", LYNCEDGE_PROFILE_BASE, true, IPPROTO_TCP, 53, true },
+		{ "E4", LYNCEDGE_PROFILE_BASE, true, IPPROTO_UDP, 53, true },
+		{ "E5", LYNCEDGE_PROFILE_REMOTE_USERS, false, IPPROTO_TCP, 443, false },
+		{ "E9", LYNCEDGE_PROFILE_REMOTE_USERS, true, IPPROTO_TCP, 50000, false },
+		{ "E13", LYNCEDGE_PROFILE_REMOTE_USERS, true, IPPROTO_UDP, 3478, false },
+		{ "E14", LYNCEDGE_PROFILE_REMOTE_USERS, false, IPPROTO_UDP, 3478, false },
+		{ "E16", LYNCEDGE_PROFILE_REMOTE_USERS, true, IPPROTO_TCP, 443, false },
+		{ "E6", LYNCEDGE_PROFILE_FEDERATION, false, IPPROTO_TCP, 5061, false },
+		{ "E7/F1", LYNCEDGE_PROFILE_FEDERATION, true, IPPROTO_TCP, 5061, false },
+		{ "E1/X1", LYNCEDGE_PROFILE_XMPP, false, IPPROTO_TCP, 5269, false },
+		{ "X2", LYNCEDGE_PROFILE_XMPP, true, IPPROTO_TCP, 5269, false },
+		{ "E10", LYNCEDGE_PROFILE_OCS2007, true, IPPROTO_UDP, 50000, false },
+		{ "E11", LYNCEDGE_PROFILE_OCS2007, false, IPPROTO_TCP, 59999, true },
+		{ "E12", LYNCEDGE_PROFILE_OCS2007, false, IPPROTO_UDP, 50000, false },
+	};
+	bool on_ok = true, off_ok = true, reverse_ok = true;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lyncedge_tuple t = cases[i].edge_first ?
+			tuple4(EDGE4, STRANGER4, cases[i].proto, cases[i].dport) :
+			tuple4(STRANGER4, EDGE4, cases[i].proto, cases[i].dport);
+		struct lyncedge_tuple back = cases[i].edge_first ?
+			tuple4(STRANGER4, EDGE4, cases[i].proto, cases[i].dport) :
+			tuple4(EDGE4, STRANGER4, cases[i].proto, cases[i].dport);
+
+		rs.rows = lyncedge_profile_rows(BIT(LYNCEDGE_PROFILE_PIC));
+		off_ok &= denied(t);
+		rs.rows = lyncedge_profile_rows(BIT(LYNCEDGE_PROFILE_PIC) |
+						BIT(cases[i].profile));
+		if (!allowed_by_label(t, cases[i].label)) {
+			ksft_print_msg("%s not allowed when its profile is on\n",
+				       cases[i].label);
+			on_ok = false;
+		}
+		if (cases[i].one_way && !denied(back)) {
+			ksft_print_msg("%s allows its flow backwards\n",
+				       cases[i].label);
+			reverse_ok = false;
+		}
+	}
+	ksft_test_result(on_ok, "every profile row allows its flow when on\n");
+	ksft_test_result(off_ok, "and denies it with only pic on\n");
+	ksft_test_result(reverse_ok, "and denies the flow started the other way\n");
+	rs.rows = lyncedge_profile_rows(BIT(LYNCEDGE_PROFILE_PIC));
+}
+
+/* The verdict by a plain walk of every row, for the index to match. */
+static bool port_in(const struct lyncedge_rule *r, u16 port)
+{
+	return port >= r->port_min && port <= r->port_max;
+}
+
+static bool endpoint_in(u8 endpoint, const struct lyncedge_addr *a)
+{
+	if (endpoint == LYNCEDGE_ANY)
+		return true;
+	if (lyncedge_is_edge_side(endpoint))
+		return lyncedge_set_contains(lyncedge_role_set(&rs, endpoint), a);
+	return lyncedge_set_contains(sets[endpoint], a);
+}
+
+static int walk_rows(const struct lyncedge_tuple *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < LYNCEDGE_RULE_COUNT; i++) {
+		const struct lyncedge_rule *r = &lyncedge_rules[i];
+
+		if (!(rs.rows & BIT(i)) || r->proto != t->proto)
+			continue;
+		if (!port_in(r, t->dport) &&
+		    !(r->port_match == LYNCEDGE_PORT_DST_OR_SRC && port_in(r, t->sport)))
+			continue;
+		if (endpoint_in(r->src, &t->src) && endpoint_in(r->dst, &t->dst))
+			return i;
+	}
+	return -1;
+}
+
+static u16 random_port(void)
+{
+	static const u16 near[] = { 53, 80, 443, 3478, 5061, 5269, 50000, 59999 };
+	u64 r = rng();
+
+	if (r & 1)
+		return (u16)(r >> 16);
+	return near[(r >> 8) % 8] + (int)((r >> 24) % 3) - 1;
+}
+
+static void test_index_against_walk(void)
+{
+	const u32 addrs[] = { EDGE4, ACCESS4, AV4, PARTNER4, CLIENT4, MESSENGER4, STRANGER4 };
+	struct lyncedge_prefix av[] = { prefix4(AV4, 32) };
+	struct lyncedge_set *av_set = set_of(av, 1);
+	unsigned long checked = 0, bad = 0;
+	u32 profiles;
+	int n;
+
+	rng_seed(0x1dcedea1);
+	for (profiles = 0; profiles <= LYNCEDGE_PROFILES_ALL; profiles++) {
+		if (!(profiles & BIT(LYNCEDGE_PROFILE_PIC)))
+			continue;
+		rs.rows = lyncedge_profile_rows(profiles);
+		sets[LYNCEDGE_SET_AV] = (profiles & 2) ? av_set : NULL;
+		for (n = 0; n < 20000; n++) {
+			struct lyncedge_tuple t = tuple4(addrs[rng() % 7], addrs[rng() % 7],
+							 rng() % 3 ? IPPROTO_TCP : IPPROTO_UDP,
+							 random_port());
+			struct lyncedge_verdict v;
+			int want;
+
+			t.sport = random_port();
+			v = lyncedge_classify(&rs, &t);
+			if (v.kind == LYNCEDGE_PASS_NOT_EDGE)
+				continue;
+			want = walk_rows(&t);
+			checked++;
+			if ((want < 0 && v.kind != LYNCEDGE_DENY) ||
+			    (want >= 0 && (v.kind != LYNCEDGE_PASS_RULE || v.index != want))) {
+				if (!bad++)
+					ksft_print_msg("profiles %#x proto %u %u -> %u: got %u/%u, want %d\n",
+						       profiles, t.proto, t.sport, t.dport,
+						       v.kind, v.index, want);
+			}
+		}
+	}
+	sets[LYNCEDGE_SET_AV] = NULL;
+	lyncedge_set_free(av_set);
+	rs.rows = lyncedge_profile_rows(BIT(LYNCEDGE_PROFILE_PIC));
+	ksft_test_result(!bad && checked > 100000,
+			 "port index agrees with a walk of every row: %lu tuples, 32 profile sets\n",
+			 checked);
+}
+
 int main(void)
 {
 	unsigned int i;
 
 	ksft_print_header();
-	ksft_set_plan(21);
+	ksft_set_plan(30);
+	lyncedge_table_init();
+	rs.rows = lyncedge_profile_rows(BIT(LYNCEDGE_PROFILE_PIC));
 	make_sets();
 	test_rows();
 	test_order();
 	test_any();
+	test_av_source_port();
+	test_roles();
+	test_profiles();
+	test_index_against_walk();
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		lyncedge_set_free((struct lyncedge_set *)sets[i]);
 	ksft_finished();
