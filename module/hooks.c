@@ -137,7 +137,7 @@ static void rest_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
 	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
 				 &nexthdr, &frag_off);
 	t->proto = nexthdr;
-	if (thoff < 0 || (ntohs(frag_off) & ~0x7))
+	if (thoff < 0 || (frag_off & htons(IP6_OFFSET)))
 		t->malformed = true;
 	else
 		parse_transport(skb, thoff, t);

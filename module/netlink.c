@@ -256,19 +256,6 @@ static struct lyncedge_txn *request_txn(struct lyncedge_net *ln,
 	return ERR_PTR(-ENOENT);
 }
 
-/* The extack message for a failed publish. */
-static void publish_error(struct netlink_ext_ack *extack, int err)
-{
-	if (err == -ENOMEM)
-		NL_SET_ERR_MSG(extack, "out of memory");
-	else if (err == -ENOENT)
-		NL_SET_ERR_MSG(extack,
-			       "cannot load a logger (module nf_log_syslog)");
-	else if (err)
-		NL_SET_ERR_MSG(extack,
-			       "cannot enable the hooks or connection tracking");
-}
-
 /* An optional u8 or u32 attribute, or -1 when absent. */
 static s64 optional_attr(struct genl_info *info, int type, bool u32)
 {
@@ -318,14 +305,12 @@ static int lyncedge_nl_configure(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&ln->lock);
 	txn = request_txn(ln, info);
-	if (IS_ERR(txn)) {
+	if (IS_ERR(txn))
 		err = PTR_ERR(txn);
-	} else if (txn) {
+	else if (txn)
 		lyncedge_settings_merge(&txn->settings, &s);
-	} else {
-		err = lyncedge_configure(net, &s);
-		publish_error(extack, err);
-	}
+	else
+		err = lyncedge_configure(net, &s, extack);
 	mutex_unlock(&ln->lock);
 	return err;
 }
@@ -386,9 +371,12 @@ static int update_prefixes(struct genl_info *info, bool add)
 	else
 		err = lyncedge_update_set(net, set_id, add ? prefixes : NULL,
 					  add ? n : 0, add ? NULL : prefixes,
-					  add ? 0 : n, &err_at);
+					  add ? 0 : n, &err_at, extack);
 	mutex_unlock(&ln->lock);
 
+	/* Publishing explains its own failures; building a set does not. */
+	if (!err || extack->_msg)
+		goto out;
 	if (txn && err == -ENOSPC)
 		NL_SET_ERR_MSG(extack,
 			       "the transaction stages more prefixes for the set than its size limit (module parameter max_prefixes)");
@@ -400,7 +388,7 @@ static int update_prefixes(struct genl_info *info, bool add)
 			       "the set would exceed its size limit (module parameter max_prefixes)");
 	else if (err == -ENOMEM)
 		NL_SET_ERR_MSG(extack, "out of memory building the new set");
-	else if (err)
+	else
 		NL_SET_ERR_MSG_ATTR(extack, nth_nested(nest, err_at.index),
 				    "invalid prefix");
 out:
@@ -429,14 +417,12 @@ static int lyncedge_nl_flush(struct sk_buff *skb, struct genl_info *info)
 		set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
 	mutex_lock(&ln->lock);
 	txn = request_txn(ln, info);
-	if (IS_ERR(txn)) {
+	if (IS_ERR(txn))
 		err = PTR_ERR(txn);
-	} else if (txn) {
+	else if (txn)
 		lyncedge_txn_flush(txn, set_id);
-	} else {
-		err = lyncedge_flush_sets(net, set_id);
-		publish_error(info->extack, err);
-	}
+	else
+		err = lyncedge_flush_sets(net, set_id, info->extack);
 	mutex_unlock(&ln->lock);
 	return err;
 }
@@ -454,9 +440,12 @@ static int lyncedge_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* A staged set that could not be built; publishing explains itself. */
 static void commit_error(struct netlink_ext_ack *extack, int err,
 			 const struct lyncedge_txn_error *at)
 {
+	if (extack->_msg)
+		return;
 	switch (err) {
 	case -ENOENT:
 		NL_SET_ERR_MSG(extack, "prefix is not in the set");
@@ -468,8 +457,10 @@ static void commit_error(struct netlink_ext_ack *extack, int err,
 		NL_SET_ERR_MSG(extack,
 			       "the set would exceed its size limit (module parameter max_prefixes)");
 		break;
+	case -ENOMEM:
+		NL_SET_ERR_MSG(extack, "out of memory building the new set");
+		return;
 	default:
-		publish_error(extack, err);
 		return;
 	}
 	BUILD_BUG_ON(sizeof(*at) > NETLINK_MAX_COOKIE_LEN);
@@ -492,7 +483,7 @@ static int lyncedge_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "this socket has no open transaction");
 		return -ENOENT;
 	}
-	err = lyncedge_txn_commit(net, txn, &at);
+	err = lyncedge_txn_commit(net, txn, &at, info->extack);
 	mutex_unlock(&ln->lock);
 	if (err)
 		commit_error(info->extack, err, &at);

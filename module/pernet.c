@@ -88,7 +88,8 @@ static void config_derive(struct lyncedge_config *config)
  * configuration held and next does not is garbage once readers of the old
  * one are gone.
  */
-int lyncedge_publish(struct net *net, struct lyncedge_config *next)
+int lyncedge_publish(struct net *net, struct lyncedge_config *next,
+		     struct netlink_ext_ack *extack)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_config *old;
@@ -103,13 +104,18 @@ int lyncedge_publish(struct net *net, struct lyncedge_config *next)
 
 	if (next->log && !old->log) {
 		err = lyncedge_log_get();
-		if (err)
+		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "cannot load a logger (module nf_log_syslog)");
 			goto discard;
+		}
 	}
 	/* The hooks pass everything while the published mode is off. */
 	if (on && !was_on) {
 		err = enable(net);
 		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "cannot enable the hooks or connection tracking");
 			if (next->log && !old->log)
 				lyncedge_log_put();
 			goto discard;
@@ -174,7 +180,8 @@ int lyncedge_settings_apply(const struct lyncedge_settings *s,
 	return 0;
 }
 
-int lyncedge_configure(struct net *net, const struct lyncedge_settings *s)
+int lyncedge_configure(struct net *net, const struct lyncedge_settings *s,
+		       struct netlink_ext_ack *extack)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_config *next;
@@ -182,20 +189,24 @@ int lyncedge_configure(struct net *net, const struct lyncedge_settings *s)
 
 	lockdep_assert_held(&ln->lock);
 	next = lyncedge_config_next(ln);
-	if (!next)
+	if (!next) {
+		NL_SET_ERR_MSG(extack, "out of memory");
 		return -ENOMEM;
+	}
 	err = lyncedge_settings_apply(s, next);
 	if (err) {
+		NL_SET_ERR_MSG(extack, "profile pic is always on");
 		kfree(next);
 		return err;
 	}
-	return lyncedge_publish(net, next);
+	return lyncedge_publish(net, next, extack);
 }
 
 int lyncedge_update_set(struct net *net, u8 set_id,
 			const struct lyncedge_prefix *add, u32 nr_add,
 			const struct lyncedge_prefix *del, u32 nr_del,
-			struct lyncedge_set_error *err)
+			struct lyncedge_set_error *err,
+			struct netlink_ext_ack *extack)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_config *next;
@@ -210,14 +221,16 @@ int lyncedge_update_set(struct net *net, u8 set_id,
 		return ret;
 	next = lyncedge_config_next(ln);
 	if (!next) {
+		NL_SET_ERR_MSG(extack, "out of memory");
 		lyncedge_set_free(set);
 		return -ENOMEM;
 	}
 	next->rs.sets[set_id] = set;
-	return lyncedge_publish(net, next);
+	return lyncedge_publish(net, next, extack);
 }
 
-int lyncedge_flush_sets(struct net *net, int set_id)
+int lyncedge_flush_sets(struct net *net, int set_id,
+			struct netlink_ext_ack *extack)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_config *next;
@@ -225,12 +238,14 @@ int lyncedge_flush_sets(struct net *net, int set_id)
 
 	lockdep_assert_held(&ln->lock);
 	next = lyncedge_config_next(ln);
-	if (!next)
+	if (!next) {
+		NL_SET_ERR_MSG(extack, "out of memory");
 		return -ENOMEM;
+	}
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		if (set_id < 0 || i == set_id)
 			next->rs.sets[i] = NULL;
-	return lyncedge_publish(net, next);
+	return lyncedge_publish(net, next, extack);
 }
 
 /* The counters as one flat array, for adding up and subtracting. */

@@ -92,9 +92,11 @@ struct lyncedge_config *lyncedge_config_next(struct lyncedge_net *ln);
  * Make next the configuration packets see, with the hooks, the conntrack
  * reference and the logger following its mode and log flag. Takes next
  * over: on failure it is freed, with the sets the current configuration
- * does not hold, and nothing changes.
+ * does not hold, nothing changes, and extack says why. So do the calls
+ * below.
  */
-int lyncedge_publish(struct net *net, struct lyncedge_config *next);
+int lyncedge_publish(struct net *net, struct lyncedge_config *next,
+		     struct netlink_ext_ack *extack);
 
 /* What LYNCEDGE_CMD_CONFIGURE asks; -1 leaves a field as it is. */
 struct lyncedge_settings {
@@ -113,13 +115,16 @@ void lyncedge_settings_merge(struct lyncedge_settings *staged,
 /* Apply settings to next (not yet published); -EINVAL turns pic off. */
 int lyncedge_settings_apply(const struct lyncedge_settings *s,
 			    struct lyncedge_config *next);
-int lyncedge_configure(struct net *net, const struct lyncedge_settings *s);
+int lyncedge_configure(struct net *net, const struct lyncedge_settings *s,
+		       struct netlink_ext_ack *extack);
 int lyncedge_update_set(struct net *net, u8 set_id,
 			const struct lyncedge_prefix *add, u32 nr_add,
 			const struct lyncedge_prefix *del, u32 nr_del,
-			struct lyncedge_set_error *err);
+			struct lyncedge_set_error *err,
+			struct netlink_ext_ack *extack);
 /* set_id < 0 empties every set at once. */
-int lyncedge_flush_sets(struct net *net, int set_id);
+int lyncedge_flush_sets(struct net *net, int set_id,
+			struct netlink_ext_ack *extack);
 
 static inline const struct lyncedge_config *
 lyncedge_locked_config(struct lyncedge_net *ln)

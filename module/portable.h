@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <net/ndisc.h>
 
 /* No typedef: a plain rename the host build can mirror. */
 #define lyncedge_rcu_head rcu_head

@@ -227,7 +227,8 @@ static u32 rows_for_port(const struct port_index *pi, u16 port)
 static bool is_neighbour_discovery(const struct lyncedge_tuple *t)
 {
 	return t->proto == IPPROTO_ICMPV6 &&
-	       t->icmp_type >= 133 && t->icmp_type <= 137;
+	       t->icmp_type >= NDISC_ROUTER_SOLICITATION &&
+	       t->icmp_type <= NDISC_REDIRECT;
 }
 
 static struct lyncedge_verdict verdict(u8 kind, u8 index)

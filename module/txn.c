@@ -115,7 +115,8 @@ void lyncedge_txn_flush(struct lyncedge_txn *txn, int set_id)
 }
 
 int lyncedge_txn_commit(struct net *net, struct lyncedge_txn *txn,
-			struct lyncedge_txn_error *err)
+			struct lyncedge_txn_error *err,
+			struct netlink_ext_ack *extack)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_set *built[LYNCEDGE_SET_COUNT] = {};
@@ -147,18 +148,17 @@ int lyncedge_txn_commit(struct net *net, struct lyncedge_txn *txn,
 
 	ret = -ENOMEM;
 	next = lyncedge_config_next(ln);
-	if (!next)
-		goto fail;
-	ret = lyncedge_settings_apply(&txn->settings, next);
-	if (ret) {
-		kfree(next);
+	if (!next) {
+		NL_SET_ERR_MSG(extack, "out of memory");
 		goto fail;
 	}
+	/* Requests that would turn pic off were refused when staged. */
+	WARN_ON_ONCE(lyncedge_settings_apply(&txn->settings, next));
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		if (changed[i])
 			next->rs.sets[i] = built[i];
 	lyncedge_txn_end(txn);
-	return lyncedge_publish(net, next);
+	return lyncedge_publish(net, next, extack);
 
 fail:
 	for (j = 0; j < LYNCEDGE_SET_COUNT; j++)

@@ -37,10 +37,12 @@ int lyncedge_txn_stage(struct lyncedge_txn *txn, u8 set_id, bool del,
 void lyncedge_txn_flush(struct lyncedge_txn *txn, int set_id);
 /*
  * Publish what was staged and end the transaction, whether it applies or
- * not; on failure nothing changes and err names the fault.
+ * not; on failure nothing changes, err names the fault of a set and
+ * extack says what went wrong in publishing.
  */
 int lyncedge_txn_commit(struct net *net, struct lyncedge_txn *txn,
-			struct lyncedge_txn_error *err);
+			struct lyncedge_txn_error *err,
+			struct netlink_ext_ack *extack);
 
 /* The owner's socket is gone: end its transaction, if any, in net. */
 void lyncedge_txn_release(struct net *net, u32 portid);

@@ -30,6 +30,10 @@ struct lyncedge_rcu_head {
 #define __always_inline	inline __attribute__((always_inline))
 #endif
 
+/* ICMPv6 neighbour discovery, the first and last type (net/ndisc.h). */
+#define NDISC_ROUTER_SOLICITATION	133
+#define NDISC_REDIRECT			137
+
 /* The index of the lowest set bit; word must not be 0. */
 static inline unsigned long __ffs(unsigned long word)
 {
