@@ -91,6 +91,7 @@ static void rest_ipv4(const struct sk_buff *skb, struct lyncedge_tuple *t)
 		t->malformed = true;
 		return;
 	}
+	t->hop_limit = iph->ttl;
 	t->proto = iph->protocol;
 	/* Conntrack reassembles; a later fragment here carries no ports. */
 	if (iph->frag_off & htons(IP_OFFSET))
@@ -133,6 +134,7 @@ static void rest_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
 		t->malformed = true;
 		return;
 	}
+	t->hop_limit = ip6h->hop_limit;
 	nexthdr = ip6h->nexthdr;
 	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
 				 &nexthdr, &frag_off);
@@ -194,6 +196,7 @@ edge_packet(struct lyncedge_net *ln, const struct lyncedge_config *config,
 		rest_ipv6(skb, &t);
 	}
 	t.ct_state = conntrack_state(skb);
+	t.forwarded = state->hook == NF_INET_FORWARD;
 	v = lyncedge_classify(&config->rs, &t);
 
 	switch (v.kind) {

@@ -348,9 +348,12 @@ static int update_prefixes(struct genl_info *info, bool add)
 
 	nla_for_each_nested(attr, nest, rem)
 		n++;
-	prefixes = kvmalloc_array(n ? n : 1, sizeof(*prefixes), GFP_KERNEL);
-	if (!prefixes)
+	prefixes = kvmalloc_array(n ? n : 1, sizeof(*prefixes),
+				  GFP_KERNEL_ACCOUNT);
+	if (!prefixes) {
+		NL_SET_ERR_MSG(extack, "out of memory reading the prefixes");
 		return -ENOMEM;
+	}
 	n = 0;
 	nla_for_each_nested(attr, nest, rem) {
 		err = parse_prefix(attr, false, &prefixes[n++], extack);

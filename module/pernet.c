@@ -30,7 +30,7 @@ u32 lyncedge_max_prefixes(void)
 struct lyncedge_config *lyncedge_config_next(struct lyncedge_net *ln)
 {
 	return kmemdup(lyncedge_locked_config(ln),
-		       sizeof(struct lyncedge_config), GFP_KERNEL);
+		       sizeof(struct lyncedge_config), GFP_KERNEL_ACCOUNT);
 }
 
 /* Free what next holds that the published configuration does not. */
@@ -303,8 +303,8 @@ static int __net_init lyncedge_net_init(struct net *net)
 
 	mutex_init(&ln->lock);
 	INIT_LIST_HEAD(&ln->txns);
-	ln->stats = alloc_percpu(struct lyncedge_stats);
-	config = kzalloc(sizeof(*config), GFP_KERNEL);
+	ln->stats = alloc_percpu_gfp(struct lyncedge_stats, GFP_KERNEL_ACCOUNT);
+	config = kzalloc(sizeof(*config), GFP_KERNEL_ACCOUNT);
 	if (!ln->stats || !config) {
 		free_percpu(ln->stats);
 		kfree(config);

@@ -27,10 +27,15 @@
 /* No typedef: a plain rename the host build can mirror. */
 #define lyncedge_rcu_head rcu_head
 
-/* Sets run to megabytes and are built in process context: kvmalloc. */
+/*
+ * Sets run to megabytes and are built in process context: kvmalloc,
+ * charged to the memory cgroup of the process that asked for the set, as
+ * nftables charges its sets: an unprivileged owner of a user namespace
+ * must not pin kernel memory outside every limit.
+ */
 static inline void *lyncedge_alloc(size_t size)
 {
-	return kvmalloc(size, GFP_KERNEL);
+	return kvmalloc(size, GFP_KERNEL_ACCOUNT);
 }
 
 static inline void lyncedge_free(void *ptr)

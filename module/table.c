@@ -221,14 +221,19 @@ static u32 rows_for_port(const struct port_index *pi, u16 port)
 	return 0;
 }
 
-/* Neighbour solicitation/advertisement, router solicitation/advertisement
- * and redirect: without them an edge address held by this host goes dark.
+/*
+ * Neighbour solicitation/advertisement, router solicitation/advertisement
+ * and redirect, sent or received by this host: without them an edge
+ * address held by the gateway goes dark. Neighbour discovery is link-local
+ * (RFC 4861: hop limit 255, never forwarded), so anything else that looks
+ * like it is judged like any other packet.
  */
 static bool is_neighbour_discovery(const struct lyncedge_tuple *t)
 {
 	return t->proto == IPPROTO_ICMPV6 &&
 	       t->icmp_type >= NDISC_ROUTER_SOLICITATION &&
-	       t->icmp_type <= NDISC_REDIRECT;
+	       t->icmp_type <= NDISC_REDIRECT &&
+	       t->hop_limit == 255 && !t->forwarded;
 }
 
 static struct lyncedge_verdict verdict(u8 kind, u8 index)

@@ -58,6 +58,8 @@ struct lyncedge_tuple {
 	u8 ct_state;
 	bool malformed;
 	u8 icmp_type;		/* ICMPv6 type, when proto is IPPROTO_ICMPV6 */
+	u8 hop_limit;		/* IPv6 hop limit (TTL for IPv4) */
+	bool forwarded;		/* seen at FORWARD: the gateway routes it */
 	u16 sport;		/* TCP/UDP ports, host order */
 	u16 dport;
 };

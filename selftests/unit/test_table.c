@@ -143,9 +143,17 @@ static void test_order(void)
 
 	t = tuple6(DB8(0xe), DB8(4), IPPROTO_ICMPV6, 0);
 	t.icmp_type = 135;
+	t.hop_limit = 255;
 	t.ct_state = LYNCEDGE_CT_INVALID;
 	ksft_test_result(is(t, LYNCEDGE_PASS_NEIGHBOUR, 0),
 			 "neighbour solicitation from an edge address passes, even invalid\n");
+	t.ct_state = LYNCEDGE_CT_NEW;
+	t.hop_limit = 64;
+	ksft_test_result(denied(t), "neighbour discovery with hop limit 64 is no row's\n");
+	t.hop_limit = 255;
+	t.forwarded = true;
+	ksft_test_result(denied(t), "routed neighbour discovery is no row's, even at hop limit 255\n");
+	t.forwarded = false;
 	t.icmp_type = 128;
 	t.ct_state = LYNCEDGE_CT_NEW;
 	ksft_test_result(denied(t), "ICMPv6 echo to or from edge is no row's\n");
@@ -395,7 +403,7 @@ int main(void)
 	unsigned int i;
 
 	ksft_print_header();
-	ksft_set_plan(30);
+	ksft_set_plan(32);
 	lyncedge_table_init();
 	rs.rows = lyncedge_profile_rows(BIT(LYNCEDGE_PROFILE_PIC));
 	make_sets();
