@@ -383,6 +383,8 @@ static int update_prefixes(struct genl_info *info, bool add)
 	if (txn && err == -ENOSPC)
 		NL_SET_ERR_MSG(extack,
 			       "the transaction stages more prefixes for the set than its size limit (module parameter max_prefixes)");
+	else if (txn && err == -ENOMEM)
+		NL_SET_ERR_MSG(extack, "out of memory staging the prefixes");
 	else if (err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(extack, nth_nested(nest, err_at.index),
 				    "prefix is not in the set");

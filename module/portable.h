@@ -35,7 +35,8 @@
  */
 static inline void *lyncedge_alloc(size_t size)
 {
-	return kvmalloc(size, GFP_KERNEL_ACCOUNT);
+	/* A cgroup at its limit fails the request instead of OOM-killing. */
+	return kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 }
 
 static inline void lyncedge_free(void *ptr)

@@ -75,7 +75,8 @@ static int append(struct lyncedge_prefix **array, u32 *nr, u32 *room,
 		while (size < want)
 			size *= 2;
 		size = min_t(u64, size, max);
-		grown = kvmalloc_array(size, sizeof(*grown), GFP_KERNEL_ACCOUNT);
+		grown = kvmalloc_array(size, sizeof(*grown),
+				       GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 		if (!grown)
 			return -ENOMEM;
 		if (*nr)
