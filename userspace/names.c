@@ -13,6 +13,9 @@ static const char *const set_names[LYNCEDGE_SET_COUNT] = {
 	[LYNCEDGE_SET_PARTNERS] = "partners",
 	[LYNCEDGE_SET_CLIENTS] = "clients",
 	[LYNCEDGE_SET_MESSENGER] = "messenger",
+	[LYNCEDGE_SET_ACCESS] = "access",
+	[LYNCEDGE_SET_WEBCONF] = "webconf",
+	[LYNCEDGE_SET_AV] = "av",
 };
 
 static const char *const mode_names[LYNCEDGE_MODE_MAX + 1] = {
@@ -27,8 +30,45 @@ static const char *const deny_names[LYNCEDGE_DENY_COUNT] = {
 	[LYNCEDGE_DENY_MALFORMED] = "malformed",
 };
 
-const char set_names_hint[] = "edge, partners, clients or messenger";
+static const char *const profile_names[LYNCEDGE_PROFILE_COUNT] = {
+	[LYNCEDGE_PROFILE_PIC] = "pic",
+	[LYNCEDGE_PROFILE_BASE] = "base",
+	[LYNCEDGE_PROFILE_REMOTE_USERS] = "remote-users",
+	[LYNCEDGE_PROFILE_FEDERATION] = "federation",
+	[LYNCEDGE_PROFILE_XMPP] = "xmpp",
+	[LYNCEDGE_PROFILE_OCS2007] = "ocs2007",
+};
+
+static const char *const profile_descriptions[LYNCEDGE_PROFILE_COUNT] = {
+	[LYNCEDGE_PROFILE_PIC] =
+		"public IM connectivity with partners, clients and Messenger (Skype); always on",
+	[LYNCEDGE_PROFILE_BASE] =
+		"the Access Edge's own certificate revocation (HTTP) and DNS lookups",
+	[LYNCEDGE_PROFILE_REMOTE_USERS] =
+		"remote users from anywhere: SIP, web conferencing, A/V media and relay",
+	[LYNCEDGE_PROFILE_FEDERATION] =
+		"SIP federation with any partner, both ways",
+	[LYNCEDGE_PROFILE_XMPP] =
+		"XMPP federation, both ways",
+	[LYNCEDGE_PROFILE_OCS2007] =
+		"A/V federation with OCS 2007 partners over the media port range",
+};
+
+static const char *const port_match_names[] = {
+	[LYNCEDGE_PORT_DST] = "dport",
+	[LYNCEDGE_PORT_DST_OR_SRC] = "dport|sport",
+};
+
+static const char *const port_matched_names[] = {
+	[LYNCEDGE_MATCHED_DPORT] = "dport",
+	[LYNCEDGE_MATCHED_SPORT] = "sport",
+};
+
+const char set_names_hint[] =
+	"edge, partners, clients, messenger, access, webconf or av";
 const char mode_names_hint[] = "off, monitor or enforce";
+const char profile_names_hint[] =
+	"pic, base, remote-users, federation, xmpp or ocs2007";
 
 static int lookup(const char *const *names, size_t n, const char *name)
 {
@@ -38,6 +78,11 @@ static int lookup(const char *const *names, size_t n, const char *name)
 		if (names[i] && !strcmp(names[i], name))
 			return (int)i;
 	return -1;
+}
+
+static const char *name_of(const char *const *names, size_t n, unsigned int v)
+{
+	return v < n ? names[v] : NULL;
 }
 
 int set_from_name(const char *name)
@@ -50,6 +95,11 @@ int mode_from_name(const char *name)
 	return lookup(mode_names, ARRAY_SIZE(mode_names), name);
 }
 
+int profile_from_name(const char *name)
+{
+	return lookup(profile_names, ARRAY_SIZE(profile_names), name);
+}
+
 /* "off" is 0, as LYNCEDGE_A_LOG wants it. */
 static const char *const onoff_names[] = { "off", "on" };
 
@@ -60,17 +110,44 @@ int onoff_from_name(const char *name)
 
 const char *set_name(unsigned int set)
 {
-	return set < ARRAY_SIZE(set_names) ? set_names[set] : NULL;
+	return name_of(set_names, ARRAY_SIZE(set_names), set);
 }
 
 const char *mode_name(unsigned int mode)
 {
-	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : NULL;
+	return name_of(mode_names, ARRAY_SIZE(mode_names), mode);
 }
 
 const char *deny_name(unsigned int reason)
 {
-	return reason < ARRAY_SIZE(deny_names) ? deny_names[reason] : NULL;
+	return name_of(deny_names, ARRAY_SIZE(deny_names), reason);
+}
+
+const char *profile_name(unsigned int profile)
+{
+	return name_of(profile_names, ARRAY_SIZE(profile_names), profile);
+}
+
+const char *profile_description(unsigned int profile)
+{
+	return name_of(profile_descriptions, ARRAY_SIZE(profile_descriptions),
+		       profile);
+}
+
+const char *port_match_name(unsigned int match)
+{
+	return name_of(port_match_names, ARRAY_SIZE(port_match_names), match);
+}
+
+const char *port_matched_name(unsigned int matched)
+{
+	return name_of(port_matched_names, ARRAY_SIZE(port_matched_names),
+		       matched);
+}
+
+const char *endpoint_name(unsigned int endpoint)
+{
+	return endpoint == LYNCEDGE_ANY ? "any" : set_name(endpoint);
 }
 
 int proto_from_name(const char *name)

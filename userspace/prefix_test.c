@@ -235,17 +235,56 @@ static void test_echo(void)
 
 static void test_names(void)
 {
+	unsigned int id;
+	bool all_named = true;
+
 	ok(set_from_name("edge") == LYNCEDGE_SET_EDGE &&
 	   set_from_name("partners") == LYNCEDGE_SET_PARTNERS &&
 	   set_from_name("clients") == LYNCEDGE_SET_CLIENTS &&
-	   set_from_name("messenger") == LYNCEDGE_SET_MESSENGER,
+	   set_from_name("messenger") == LYNCEDGE_SET_MESSENGER &&
+	   set_from_name("access") == LYNCEDGE_SET_ACCESS &&
+	   set_from_name("webconf") == LYNCEDGE_SET_WEBCONF &&
+	   set_from_name("av") == LYNCEDGE_SET_AV,
 	   "set names map to the uapi ids");
 	ok(set_from_name("Edge") < 0 && set_from_name("") < 0 &&
-	   set_from_name("all") < 0 && set_from_name("edges") < 0,
-	   "set names are exact");
+	   set_from_name("all") < 0 && set_from_name("edges") < 0 &&
+	   set_from_name("any") < 0 && set_from_name("a/v") < 0,
+	   "set names are exact; \"any\" is not a set");
 	ok(!strcmp(set_name(LYNCEDGE_SET_MESSENGER), "messenger") &&
-	   !set_name(LYNCEDGE_SET_COUNT) && !set_name(255),
+	   !strcmp(set_name(LYNCEDGE_SET_AV), "av") &&
+	   !set_name(LYNCEDGE_SET_COUNT) && !set_name(LYNCEDGE_ANY),
 	   "set_name of known and unknown ids");
+	for (id = 0; id < LYNCEDGE_SET_COUNT; id++)
+		all_named = all_named && set_name(id) &&
+			    strstr(set_names_hint, set_name(id));
+	ok(all_named, "every set has a name, and the hint lists it");
+	ok(!strcmp(endpoint_name(LYNCEDGE_ANY), "any") &&
+	   !strcmp(endpoint_name(LYNCEDGE_SET_WEBCONF), "webconf") &&
+	   !endpoint_name(LYNCEDGE_SET_COUNT),
+	   "a row's endpoint: a set, or any");
+	ok(profile_from_name("pic") == LYNCEDGE_PROFILE_PIC &&
+	   profile_from_name("base") == LYNCEDGE_PROFILE_BASE &&
+	   profile_from_name("remote-users") == LYNCEDGE_PROFILE_REMOTE_USERS &&
+	   profile_from_name("federation") == LYNCEDGE_PROFILE_FEDERATION &&
+	   profile_from_name("xmpp") == LYNCEDGE_PROFILE_XMPP &&
+	   profile_from_name("ocs2007") == LYNCEDGE_PROFILE_OCS2007 &&
+	   profile_from_name("PIC") < 0 && profile_from_name("all") < 0,
+	   "profile names map to the uapi ids, exactly");
+	all_named = true;
+	for (id = 0; id < LYNCEDGE_PROFILE_COUNT; id++)
+		all_named = all_named && profile_name(id) &&
+			    profile_description(id) &&
+			    strstr(profile_names_hint, profile_name(id));
+	ok(all_named && !profile_name(LYNCEDGE_PROFILE_COUNT) &&
+	   !profile_description(LYNCEDGE_PROFILE_COUNT),
+	   "every profile has a name and a description, and the hint lists it");
+	ok(!strcmp(port_match_name(LYNCEDGE_PORT_DST), "dport") &&
+	   !strcmp(port_match_name(LYNCEDGE_PORT_DST_OR_SRC), "dport|sport") &&
+	   !port_match_name(__LYNCEDGE_PORT_LAST) &&
+	   !strcmp(port_matched_name(LYNCEDGE_MATCHED_SPORT), "sport") &&
+	   !strcmp(port_matched_name(LYNCEDGE_MATCHED_DPORT), "dport") &&
+	   !port_matched_name(2),
+	   "port reading names");
 	ok(mode_from_name("off") == LYNCEDGE_MODE_OFF &&
 	   mode_from_name("monitor") == LYNCEDGE_MODE_MONITOR &&
 	   mode_from_name("enforce") == LYNCEDGE_MODE_ENFORCE &&
