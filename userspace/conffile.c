@@ -153,6 +153,30 @@ static int parse_log(struct reader *r, struct conf *c, char **field, int n)
 	return 0;
 }
 
+static int parse_profile(struct reader *r, struct conf *c, char **field,
+			 int n)
+{
+	char echo[ECHO_SIZE];
+	int profile;
+
+	if (n < 2)
+		return fail(r, "profile: missing name (expected %s)",
+			    profile_names_hint);
+	if (n > 2)
+		return fail(r, "profile: one name a line");
+	profile = profile_from_name(field[1]);
+	if (profile < 0)
+		return fail(r, "profile: unknown profile '%s' (expected %s)",
+			    echo_arg(field[1], echo, sizeof(echo)),
+			    profile_names_hint);
+	if (c->profile_line[profile])
+		return fail(r, "profile %s given twice (first on line %u)",
+			    field[1], c->profile_line[profile]);
+	c->profiles |= 1U << profile;
+	c->profile_line[profile] = r->line;
+	return 0;
+}
+
 static int parse_set_line(struct reader *r, struct conf *c, int set,
 			  char **field, int n)
 {
@@ -169,11 +193,12 @@ static int parse_set_line(struct reader *r, struct conf *c, int set,
 	return add(r, &c->sets[set], &p);
 }
 
-static void conf_init(struct conf *c)
+void conf_init(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->mode = -1;
 	c->log = -1;
+	c->profiles = CONF_PROFILES_ALWAYS;
 }
 
 int conf_parse(const char *name, FILE *f, struct conf *c, char *err,
@@ -199,10 +224,12 @@ int conf_parse(const char *name, FILE *f, struct conf *c, char *err,
 			ret = parse_mode(&r, c, field, n);
 		} else if (!strcmp(field[0], "log")) {
 			ret = parse_log(&r, c, field, n);
+		} else if (!strcmp(field[0], "profile")) {
+			ret = parse_profile(&r, c, field, n);
 		} else {
 			set = set_from_name(field[0]);
 			if (set < 0)
-				ret = fail(&r, "unknown directive '%s' (expected mode, log, %s)",
+				ret = fail(&r, "unknown directive '%s' (expected mode, log, profile, %s)",
 					   echo_arg(field[0], echo, sizeof(echo)),
 					   set_names_hint);
 			else
@@ -302,46 +329,73 @@ void conf_free(struct conf *c)
 	conf_init(c);
 }
 
-int conf_write(FILE *f, int mode, bool log,
-	       const struct prefix_list sets[LYNCEDGE_SET_COUNT])
+bool conf_writable(const struct conf *c, char *why, size_t size)
 {
-	const char *mname = mode >= 0 ? mode_name((unsigned int)mode) : NULL;
+	uint32_t unknown = c->profiles & ~LYNCEDGE_PROFILES_ALL;
+	char buf[32];
+
+	if (!why) {
+		why = buf;
+		size = sizeof(buf);
+	}
+	if (c->mode < 0 || !mode_name((unsigned int)c->mode))
+		snprintf(why, size, "mode %d", c->mode);
+	else if (c->log != 0 && c->log != 1)
+		snprintf(why, size, "log %d", c->log);
+	else if (unknown)
+		snprintf(why, size, "profile %d", __builtin_ctz(unknown));
+	else
+		return true;
+	return false;
+}
+
+int conf_write(FILE *f, const struct conf *c)
+{
 	char buf[PREFIX_STRLEN];
-	unsigned int set;
+	unsigned int set, profile;
 	size_t i;
 
-	if (!mname)
+	if (!conf_writable(c, NULL, 0))
 		return -1;
-	fprintf(f, "%s\nmode %s\nlog %s\n", CONF_HEADER, mname,
-		log ? "on" : "off");
+	fprintf(f, "%s\nmode %s\nlog %s\n", CONF_HEADER,
+		mode_name((unsigned int)c->mode), c->log ? "on" : "off");
+	/* pic goes without saying, so a pic-only file reads as it always did. */
+	for (profile = 0; profile < LYNCEDGE_PROFILE_COUNT; profile++)
+		if (profile != LYNCEDGE_PROFILE_PIC &&
+		    (c->profiles & (1U << profile)))
+			fprintf(f, "profile %s\n", profile_name(profile));
 	for (set = 0; set < LYNCEDGE_SET_COUNT; set++)
-		for (i = 0; i < sets[set].n; i++)
+		for (i = 0; i < c->sets[set].n; i++)
 			fprintf(f, "%s %s\n", set_name(set),
-				prefix_format(&sets[set].prefixes[i], buf,
+				prefix_format(&c->sets[set].prefixes[i], buf,
 					      sizeof(buf)));
 	return ferror(f) ? -1 : 0;
 }
 
-int conf_write_json(struct json *j, int mode, bool log,
-		    const struct prefix_list sets[LYNCEDGE_SET_COUNT])
+int conf_write_json(struct json *j, const struct conf *c)
 {
-	const char *mname = mode >= 0 ? mode_name((unsigned int)mode) : NULL;
 	char buf[PREFIX_STRLEN];
-	unsigned int set;
+	unsigned int set, profile;
 	size_t i;
 
-	if (!mname)
+	if (!conf_writable(c, NULL, 0))
 		return -1;
 	json_object_begin(j);
-	json_kv_string(j, "mode", mname);
-	json_kv_bool(j, "log", log);
+	json_kv_string(j, "mode", mode_name((unsigned int)c->mode));
+	json_kv_bool(j, "log", c->log);
+	json_key(j, "profiles");
+	json_array_begin(j);
+	for (profile = 0; profile < LYNCEDGE_PROFILE_COUNT; profile++)
+		if (c->profiles & (1U << profile))
+			json_string(j, profile_name(profile));
+	json_array_end(j);
 	json_key(j, "sets");
 	json_object_begin(j);
 	for (set = 0; set < LYNCEDGE_SET_COUNT; set++) {
 		json_key(j, set_name(set));
 		json_array_begin(j);
-		for (i = 0; i < sets[set].n; i++)
-			json_string(j, prefix_format(&sets[set].prefixes[i],
+		for (i = 0; i < c->sets[set].n; i++)
+			json_string(j, prefix_format(&c->sets[set].prefixes[i],
 						     buf, sizeof(buf)));
 		json_array_end(j);
 	}

@@ -19,8 +19,12 @@
  * Configuration file, one directive a line:
  *	mode {off|monitor|enforce}	at most once
  *	log {on|off}			at most once
- *	SET PREFIX			SET is edge|partners|clients|messenger
+ *	profile NAME			at most once per profile
+ *	SET PREFIX			SET is a set's name (names.h)
  * Prefix-list file: one PREFIX a line.
+ *
+ * The profiles a file enables are pic, which is always on, and those of its
+ * "profile" lines: a file without any leaves only pic on.
  *
  * PREFIX is what prefix_parse() accepts. Prefixes are kept in file order,
  * duplicates included: the kernel merges them.
@@ -33,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "prefix.h"
@@ -57,18 +62,23 @@ struct prefix_list {
 	size_t n, cap;
 };
 
+/* The profiles every configuration has: pic cannot be turned off. */
+#define CONF_PROFILES_ALWAYS (1U << LYNCEDGE_PROFILE_PIC)
+
 struct conf {
 	int mode;		/* -1 when absent, else enum lyncedge_mode */
 	int log;		/* -1 when absent, 0 off, 1 on */
+	uint32_t profiles;	/* enabled: bit 1 << enum lyncedge_profile */
 	unsigned int mode_line, log_line;	/* where they were given, or 0 */
+	unsigned int profile_line[LYNCEDGE_PROFILE_COUNT];	/* or 0 */
 	struct prefix_list sets[LYNCEDGE_SET_COUNT];
 };
 
 /*
  * Read a whole configuration file from f; name is only for messages. Fills
  * *c (which need not be initialised) and returns 0, or returns -1 with *c
- * empty (mode and log -1, no prefixes) and a message in err. Either way
- * conf_free() may be called on *c.
+ * empty (mode and log -1, only pic, no prefixes) and a message in err.
+ * Either way conf_free() may be called on *c.
  */
 int conf_parse(const char *name, FILE *f, struct conf *c, char *err,
 	       size_t errlen);
@@ -81,6 +91,9 @@ int prefix_list_parse(const char *name, FILE *f, struct prefix_list *l,
 int prefix_list_add(struct prefix_list *l, const struct prefix *p,
 		    unsigned int line);
 
+/* An empty configuration: mode and log absent, only pic, no prefixes. */
+void conf_init(struct conf *c);
+
 /* Free and reset to empty; safe on an empty or already freed list. */
 void prefix_list_free(struct prefix_list *l);
 void conf_free(struct conf *c);
@@ -89,22 +102,30 @@ void conf_free(struct conf *c);
 const char *conf_display_name(const char *name);
 
 /*
- * Print a configuration in the format "lyncedge save" documents: the
- * CONF_HEADER line, "mode M", "log on|off", then "SET PREFIX" lines, sets in
- * uapi order and each set's prefixes in the order given (the kernel's, for
- * save). Returns 0, or -1 when mode is unknown (nothing is printed) or a
- * write to f failed.
+ * Whether conf_write() can print c: its mode is known (not absent), its
+ * log is 0 or 1 and it enables no profile unknown to this CLI. When not,
+ * and why is not NULL, what is wrong goes to why ("mode 7", "profile 9").
  */
-int conf_write(FILE *f, int mode, bool log,
-	       const struct prefix_list sets[LYNCEDGE_SET_COUNT]);
+bool conf_writable(const struct conf *c, char *why, size_t size);
+
+/*
+ * Print a configuration in the format "lyncedge save" documents: the
+ * CONF_HEADER line, "mode M", "log on|off", "profile NAME" for each
+ * enabled profile but pic, in uapi order, then "SET PREFIX" lines, sets in
+ * uapi order and each set's prefixes in the order given (the kernel's, for
+ * save). A pic-only configuration prints no "profile" line, as before
+ * profiles existed. Returns 0, or -1 when c is not conf_writable()
+ * (nothing is printed) or a write to f failed.
+ */
+int conf_write(FILE *f, const struct conf *c);
 
 /*
  * The same as a JSON value, written to j (see json.h):
- * {"mode":"enforce","log":false,"sets":{"edge":[...],...}}. Returns -1 when
- * mode is unknown (nothing is written), else 0; write errors are reported
+ * {"mode":"enforce","log":false,"profiles":["pic",...],
+ *  "sets":{"edge":[...],...}}, pic listed too. Returns -1 when c is not
+ * conf_writable() (nothing is written), else 0; write errors are reported
  * by json_finish().
  */
-int conf_write_json(struct json *j, int mode, bool log,
-		    const struct prefix_list sets[LYNCEDGE_SET_COUNT]);
+int conf_write_json(struct json *j, const struct conf *c);
 
 #endif /* LYNCEDGE_CONFFILE_H */

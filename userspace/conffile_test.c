@@ -53,10 +53,14 @@ static int parse_list(const char *name, const char *text, size_t len,
 
 static bool conf_empty(const struct conf *c)
 {
-	unsigned int set;
+	unsigned int set, profile;
 
-	if (c->mode != -1 || c->log != -1 || c->mode_line || c->log_line)
+	if (c->mode != -1 || c->log != -1 || c->mode_line || c->log_line ||
+	    c->profiles != CONF_PROFILES_ALWAYS)
 		return false;
+	for (profile = 0; profile < LYNCEDGE_PROFILE_COUNT; profile++)
+		if (c->profile_line[profile])
+			return false;
 	for (set = 0; set < LYNCEDGE_SET_COUNT; set++)
 		if (c->sets[set].n || c->sets[set].prefixes)
 			return false;
@@ -105,15 +109,20 @@ static void test_good_conf(void)
 		"clients 0.0.0.0/0\n"
 		"messenger ::/0\n"
 		"#\n"
+		"av 203.0.113.13\n"
+		"access\t203.0.113.11 # the Access Edge\n"
 		"messenger 192.0.2.0/25";	/* no newline at the end */
 	static const char *const want[LYNCEDGE_SET_COUNT] = {
 		"203.0.113.10 2001:db8:e::10",
 		"198.51.100.0/24 2001:db8:1::/64 198.51.100.0/24",
 		"0.0.0.0/0",
 		"::/0 192.0.2.0/25",
+		"203.0.113.11",
+		"",
+		"203.0.113.13",
 	};
 	static const char *const want_lines[LYNCEDGE_SET_COUNT] = {
-		"6 7", "8 9 10", "11", "12 14",
+		"6 7", "8 9 10", "11", "12 16", "15", "", "14",
 	};
 	char err[CONF_ERRLEN], buf[256];
 	struct conf c;
@@ -126,6 +135,7 @@ static void test_good_conf(void)
 	ok(c.mode == LYNCEDGE_MODE_MONITOR && c.mode_line == 4,
 	   "mode monitor, from line 4");
 	ok(c.log == 1 && c.log_line == 5, "log on, from line 5");
+	ok(c.profiles == CONF_PROFILES_ALWAYS, "no profile line: pic only");
 	for (set = 0; set < LYNCEDGE_SET_COUNT; set++) {
 		ok(!strcmp(set_text(&c.sets[set], buf, sizeof(buf)), want[set]),
 		   "%s: %s (file order, duplicate kept)", set_name(set), buf);
@@ -177,6 +187,44 @@ static void test_empty(void)
 	}
 }
 
+static void test_profiles(void)
+{
+	static const char text[] =
+		"mode monitor\n"
+		"profile remote-users\n"
+		"\tprofile  xmpp   # federation too\n"
+		"profile pic\n"
+		"access 203.0.113.11\n";
+	static const char crlf[] =
+		"profile base\r\nprofile federation\r\nprofile ocs2007";
+	char err[CONF_ERRLEN];
+	struct conf c;
+	int ret;
+
+	ret = parse_conf("p.conf", text, sizeof(text) - 1, &c, err);
+	ok(!ret && c.profiles == ((1U << LYNCEDGE_PROFILE_PIC) |
+				  (1U << LYNCEDGE_PROFILE_REMOTE_USERS) |
+				  (1U << LYNCEDGE_PROFILE_XMPP)),
+	   "profile lines: pic and the ones named%s%s", ret ? ": " : "", err);
+	ok(c.profile_line[LYNCEDGE_PROFILE_REMOTE_USERS] == 2 &&
+	   c.profile_line[LYNCEDGE_PROFILE_XMPP] == 3 &&
+	   c.profile_line[LYNCEDGE_PROFILE_PIC] == 4 &&
+	   !c.profile_line[LYNCEDGE_PROFILE_BASE],
+	   "profile lines: where each was given; \"profile pic\" is accepted");
+	ok(c.sets[LYNCEDGE_SET_ACCESS].n == 1, "a role set line beside them");
+	conf_free(&c);
+	ok(conf_empty(&c), "conf_free() leaves pic only");
+
+	ret = parse_conf("p.conf", crlf, sizeof(crlf) - 1, &c, err);
+	ok(!ret && c.profiles == ((1U << LYNCEDGE_PROFILE_PIC) |
+				  (1U << LYNCEDGE_PROFILE_BASE) |
+				  (1U << LYNCEDGE_PROFILE_FEDERATION) |
+				  (1U << LYNCEDGE_PROFILE_OCS2007)),
+	   "profile lines with CRLF, the last without a line end%s%s",
+	   ret ? ": " : "", err);
+	conf_free(&c);
+}
+
 static void test_crlf(void)
 {
 	static const char text[] = "mode enforce\r\nlog off\r\nedge 192.0.2.0/24 # x\r\n"
@@ -210,7 +258,21 @@ struct bad_case {
 
 static const struct bad_case bad_confs[] = {
 	{ "mode enforce\n\n# typo below\n\n\n\npartner 198.51.100.0/24\n", 0,
-	  "site.conf:7: unknown directive 'partner' (expected mode, log, edge, partners, clients or messenger)", true },
+	  "site.conf:7: unknown directive 'partner' (expected mode, log, profile, edge, partners, clients, messenger, access, webconf or av)", true },
+	{ "profile\n", 0,
+	  "site.conf:1: profile: missing name (expected pic, base, remote-users, federation, xmpp or ocs2007)", true },
+	{ "profile # none\n", 0, "site.conf:1: profile: missing name", false },
+	{ "mode off\n\nprofile remote_users\n", 0,
+	  "site.conf:3: profile: unknown profile 'remote_users' (expected pic, base, remote-users, federation, xmpp or ocs2007)", true },
+	{ "profile Base\n", 0, "site.conf:1: profile: unknown profile 'Base'", false },
+	{ "profile base xmpp\n", 0, "site.conf:1: profile: one name a line", true },
+	{ "profile xmpp\nprofile base\n\nprofile xmpp\n", 0,
+	  "site.conf:4: profile xmpp given twice (first on line 1)", true },
+	{ "profile pic\nprofile pic\n", 0,
+	  "site.conf:2: profile pic given twice (first on line 1)", true },
+	{ "profiles base\n", 0, "site.conf:1: unknown directive 'profiles'", false },
+	{ "webconf 10.0.0.1/8\n", 0,
+	  "site.conf:1: webconf: 10.0.0.1/8: host bits set (did you mean 10.0.0.0/8?)", true },
 	{ "Edge 192.0.2.1\n", 0, "site.conf:1: unknown directive 'Edge' (expected", false },
 	{ "192.0.2.1\n", 0, "site.conf:1: unknown directive '192.0.2.1' (expected", false },
 	{ "edge=192.0.2.1\n", 0, "site.conf:1: unknown directive 'edge=192.0.2.1'", false },
@@ -456,8 +518,7 @@ static void test_good_list(void)
 	prefix_list_free(&l);
 }
 
-static char *write_conf(int mode, bool log, const struct prefix_list *sets,
-			int *ret)
+static char *write_conf(const struct conf *c, int *ret)
 {
 	char *text = NULL;
 	size_t len;
@@ -465,7 +526,24 @@ static char *write_conf(int mode, bool log, const struct prefix_list *sets,
 
 	if (!f)
 		exit(1);
-	*ret = conf_write(f, mode, log, sets);
+	*ret = conf_write(f, c);
+	fclose(f);
+	return text;
+}
+
+static char *write_json(const struct conf *c, int *ret)
+{
+	char *text = NULL;
+	size_t len;
+	struct json j;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		exit(1);
+	json_init(&j, f);
+	*ret = conf_write_json(&j, c);
+	if (!*ret)
+		*ret = json_finish(&j);
 	fclose(f);
 	return text;
 }
@@ -482,6 +560,20 @@ static void add_text(struct prefix_list *l, const char *text)
 	}
 }
 
+/* The configuration test_write() prints: what save reads from a kernel. */
+static void live_conf(struct conf *c, int mode, int log)
+{
+	conf_init(c);
+	c->mode = mode;
+	c->log = log;
+	add_text(&c->sets[LYNCEDGE_SET_EDGE], "203.0.113.10/32");
+	add_text(&c->sets[LYNCEDGE_SET_EDGE], "2001:db8:e::10");
+	add_text(&c->sets[LYNCEDGE_SET_PARTNERS], "198.51.100.0/24");
+	add_text(&c->sets[LYNCEDGE_SET_PARTNERS], "2001:db8:1::/64");
+	add_text(&c->sets[LYNCEDGE_SET_MESSENGER], "0.0.0.0/0");
+	add_text(&c->sets[LYNCEDGE_SET_MESSENGER], "::/0");
+}
+
 static void test_write(void)
 {
 	static const char want[] =
@@ -495,57 +587,59 @@ static void test_write(void)
 		"messenger 0.0.0.0/0\n"
 		"messenger ::/0\n";
 	static const char want_json[] =
-		"{\"mode\":\"enforce\",\"log\":false,\"sets\":{"
+		"{\"mode\":\"enforce\",\"log\":false,\"profiles\":[\"pic\"],\"sets\":{"
 		"\"edge\":[\"203.0.113.10\",\"2001:db8:e::10\"],"
 		"\"partners\":[\"198.51.100.0/24\",\"2001:db8:1::/64\"],"
-		"\"clients\":[],\"messenger\":[\"0.0.0.0/0\",\"::/0\"]}}\n";
-	struct prefix_list sets[LYNCEDGE_SET_COUNT] = { { 0 } };
-	char *text, *json_text = NULL;
-	unsigned int set;
-	size_t len;
-	struct json j;
+		"\"clients\":[],\"messenger\":[\"0.0.0.0/0\",\"::/0\"],"
+		"\"access\":[],\"webconf\":[],\"av\":[]}}\n";
+	static const char want_profiles[] =
+		"# lyncedge configuration: lyncedge save, restore with lyncedge restore\n"
+		"mode monitor\n"
+		"log on\n"
+		"profile base\n"
+		"profile remote-users\n"
+		"profile ocs2007\n"
+		"edge 203.0.113.10\n"
+		"edge 2001:db8:e::10\n"
+		"partners 198.51.100.0/24\n"
+		"partners 2001:db8:1::/64\n"
+		"messenger 0.0.0.0/0\n"
+		"messenger ::/0\n"
+		"access 203.0.113.11\n"
+		"webconf 203.0.113.12\n"
+		"av 203.0.113.13\n"
+		"av 2001:db8:e::13\n";
+	static const char want_profiles_json[] =
+		"{\"mode\":\"monitor\",\"log\":true,"
+		"\"profiles\":[\"pic\",\"base\",\"remote-users\",\"ocs2007\"],\"sets\":{"
+		"\"edge\":[\"203.0.113.10\",\"2001:db8:e::10\"],"
+		"\"partners\":[\"198.51.100.0/24\",\"2001:db8:1::/64\"],"
+		"\"clients\":[],\"messenger\":[\"0.0.0.0/0\",\"::/0\"],"
+		"\"access\":[\"203.0.113.11\"],\"webconf\":[\"203.0.113.12\"],"
+		"\"av\":[\"203.0.113.13\",\"2001:db8:e::13\"]}}\n";
+	char *text, why[32];
+	struct conf c;
 	FILE *f;
 	int ret;
 
-	add_text(&sets[LYNCEDGE_SET_EDGE], "203.0.113.10/32");
-	add_text(&sets[LYNCEDGE_SET_EDGE], "2001:db8:e::10");
-	add_text(&sets[LYNCEDGE_SET_PARTNERS], "198.51.100.0/24");
-	add_text(&sets[LYNCEDGE_SET_PARTNERS], "2001:db8:1::/64");
-	add_text(&sets[LYNCEDGE_SET_MESSENGER], "0.0.0.0/0");
-	add_text(&sets[LYNCEDGE_SET_MESSENGER], "::/0");
-
-	text = write_conf(LYNCEDGE_MODE_ENFORCE, false, sets, &ret);
-	ok(!ret && !strcmp(text, want), "conf_write(): the save format, byte for byte");
+	live_conf(&c, LYNCEDGE_MODE_ENFORCE, 0);
+	text = write_conf(&c, &ret);
+	ok(!ret && !strcmp(text, want),
+	   "conf_write(): the save format, byte for byte; pic only: no profile line");
 	if (strcmp(text, want))
 		printf("# got:\n%s", text);
 	free(text);
-
-	text = write_conf(LYNCEDGE_MODE_MONITOR, true, sets, &ret);
-	ok(!ret && !strncmp(text, CONF_HEADER "\nmode monitor\nlog on\nedge ",
-			    strlen(CONF_HEADER "\nmode monitor\nlog on\nedge ")),
-	   "conf_write(): mode monitor, log on");
-	free(text);
-
-	{
-		struct prefix_list none[LYNCEDGE_SET_COUNT] = { { 0 } };
-
-		text = write_conf(LYNCEDGE_MODE_OFF, false, none, &ret);
-		ok(!ret && !strcmp(text, CONF_HEADER "\nmode off\nlog off\n"),
-		   "conf_write(): no prefixes at all");
-		free(text);
-	}
-
-	text = write_conf(LYNCEDGE_MODE_MAX + 1, false, sets, &ret);
-	ok(ret == -1 && !strcmp(text, ""), "conf_write(): unknown mode: -1, nothing printed");
-	free(text);
-	text = write_conf(-1, false, sets, &ret);
-	ok(ret == -1 && !strcmp(text, ""), "conf_write(): mode -1: -1, nothing printed");
+	text = write_json(&c, &ret);
+	ok(!ret && !strcmp(text, want_json),
+	   "conf_write_json(): the -j save document, pic listed");
+	if (strcmp(text, want_json))
+		printf("# got %s", text);
 	free(text);
 
 	f = fopen("/dev/full", "w");
 	if (f) {
 		setvbuf(f, NULL, _IONBF, 0);
-		ok(conf_write(f, LYNCEDGE_MODE_OFF, false, sets) == -1,
+		ok(conf_write(f, &c) == -1,
 		   "conf_write(): a failed write returns -1");
 		fclose(f);
 	} else {
@@ -553,65 +647,140 @@ static void test_write(void)
 		printf("ok %u - conf_write(): write error # SKIP no /dev/full\n", tests);
 	}
 
-	f = open_memstream(&json_text, &len);
-	if (!f)
-		exit(1);
-	json_init(&j, f);
-	ret = conf_write_json(&j, LYNCEDGE_MODE_ENFORCE, false, sets);
-	ret = ret || json_finish(&j);
-	fclose(f);
-	ok(!ret && !strcmp(json_text, want_json), "conf_write_json(): the -j save document");
-	if (strcmp(json_text, want_json))
-		printf("# got %s", json_text);
-	free(json_text);
+	c.mode = LYNCEDGE_MODE_MAX + 1;
+	text = write_conf(&c, &ret);
+	ok(ret == -1 && !strcmp(text, "") && !conf_writable(&c, why, sizeof(why)) &&
+	   !strcmp(why, "mode 3"),
+	   "conf_write(): unknown mode: -1, nothing printed, \"%s\"", why);
+	free(text);
+	c.mode = -1;
+	text = write_conf(&c, &ret);
+	ok(ret == -1 && !strcmp(text, ""), "conf_write(): mode -1: -1, nothing printed");
+	free(text);
+	c.mode = LYNCEDGE_MODE_OFF;
+	c.log = -1;
+	text = write_json(&c, &ret);
+	ok(ret == -1 && !strcmp(text, "") && !conf_writable(&c, NULL, 0),
+	   "conf_write_json(): log -1: -1, nothing written");
+	free(text);
+	c.log = 0;
+	c.profiles |= 1U << LYNCEDGE_PROFILE_COUNT;
+	text = write_conf(&c, &ret);
+	ok(ret == -1 && !strcmp(text, "") && !conf_writable(&c, why, sizeof(why)) &&
+	   !strcmp(why, "profile 6"),
+	   "conf_write(): a profile unknown to the CLI: -1, nothing printed, \"%s\"",
+	   why);
+	free(text);
+	text = write_json(&c, &ret);
+	ok(ret == -1 && !strcmp(text, ""),
+	   "conf_write_json(): a profile unknown to the CLI: -1, nothing written");
+	free(text);
+	conf_free(&c);
 
-	for (set = 0; set < LYNCEDGE_SET_COUNT; set++)
-		prefix_list_free(&sets[set]);
+	live_conf(&c, LYNCEDGE_MODE_MONITOR, 1);
+	c.profiles |= (1U << LYNCEDGE_PROFILE_OCS2007) |
+		      (1U << LYNCEDGE_PROFILE_BASE) |
+		      (1U << LYNCEDGE_PROFILE_REMOTE_USERS);
+	add_text(&c.sets[LYNCEDGE_SET_AV], "203.0.113.13");
+	add_text(&c.sets[LYNCEDGE_SET_AV], "2001:db8:e::13");
+	add_text(&c.sets[LYNCEDGE_SET_WEBCONF], "203.0.113.12");
+	add_text(&c.sets[LYNCEDGE_SET_ACCESS], "203.0.113.11");
+	text = write_conf(&c, &ret);
+	ok(!ret && !strcmp(text, want_profiles),
+	   "conf_write(): profiles after mode and log in uapi order, pic left out, the role sets last");
+	if (strcmp(text, want_profiles))
+		printf("# got:\n%s", text);
+	free(text);
+	text = write_json(&c, &ret);
+	ok(!ret && !strcmp(text, want_profiles_json),
+	   "conf_write_json(): profiles in uapi order, the role sets last");
+	if (strcmp(text, want_profiles_json))
+		printf("# got %s", text);
+	free(text);
+	conf_free(&c);
+
+	conf_init(&c);
+	c.mode = LYNCEDGE_MODE_OFF;
+	c.log = 0;
+	text = write_conf(&c, &ret);
+	ok(!ret && !strcmp(text, CONF_HEADER "\nmode off\nlog off\n"),
+	   "conf_write(): no prefixes at all");
+	free(text);
+}
+
+/* Write what a parse gave, as save would print it live. */
+static char *write_parsed(struct conf *c, int *ret)
+{
+	if (c->mode < 0)
+		c->mode = LYNCEDGE_MODE_OFF;
+	if (c->log < 0)
+		c->log = 0;
+	return write_conf(c, ret);
 }
 
 static void test_roundtrip(void)
 {
 	static const char messy[] =
 		"\t# hand-written, out of order\r\n"
+		"av 203.0.113.13\n"
 		"messenger ::/0\n"
+		"profile xmpp\n"
 		"log on   # trailing comment\n"
 		"edge 203.0.113.10/32\n"
 		"partners 2001:DB8:1:0:0:0:0:0/64\n"
+		"profile pic\n"
 		"mode monitor\n"
 		"edge 2001:db8:e::10\n"
 		"partners 198.51.100.0/24\n"
+		"profile base\n"
 		"partners 198.51.100.0/24\n"
 		"clients 192.0.2.0/24\n";
 	static const char want[] =
 		CONF_HEADER "\n"
 		"mode monitor\n"
 		"log on\n"
+		"profile base\n"
+		"profile xmpp\n"
 		"edge 203.0.113.10\n"
 		"edge 2001:db8:e::10\n"
 		"partners 2001:db8:1::/64\n"
 		"partners 198.51.100.0/24\n"
 		"partners 198.51.100.0/24\n"
 		"clients 192.0.2.0/24\n"
-		"messenger ::/0\n";
+		"messenger ::/0\n"
+		"av 203.0.113.13\n";
+#define OLD "mode enforce\nlog off\nedge 203.0.113.10\nmessenger ::/0\n"
+	static const char old[] = OLD;
 	char err[CONF_ERRLEN], *first, *second;
 	struct conf c;
+	uint32_t profiles;
 	int ret, ret2;
 
 	ret = parse_conf("messy.conf", messy, sizeof(messy) - 1, &c, err);
-	first = write_conf(c.mode, c.log == 1, c.sets, &ret2);
+	first = write_parsed(&c, &ret2);
+	profiles = c.profiles;
 	ok(!ret && !ret2 && !strcmp(first, want),
-	   "parse then write: canonical text, sets in order, file order within a set");
+	   "parse then write: canonical text, profiles then sets in order, file order within a set");
 	if (strcmp(first, want))
 		printf("# got:\n%s", first);
 	conf_free(&c);
 
 	ret = parse_conf("first.conf", first, strlen(first), &c, err);
-	second = write_conf(c.mode, c.log == 1, c.sets, &ret2);
-	ok(!ret && !ret2 && !strcmp(first, second),
-	   "parse, write, parse, write: the same text");
+	second = write_parsed(&c, &ret2);
+	ok(!ret && !ret2 && !strcmp(first, second) && c.profiles == profiles,
+	   "parse, write, parse, write: the same text, the same profiles");
 	conf_free(&c);
 	free(first);
 	free(second);
+
+	ret = parse_conf("old.conf", old, sizeof(old) - 1, &c, err);
+	first = write_parsed(&c, &ret2);
+	ok(!ret && !ret2 && c.profiles == CONF_PROFILES_ALWAYS &&
+	   !strcmp(first, CONF_HEADER "\n" OLD),
+	   "a file of the six-row days: pic only, and it saves as it was");
+	conf_free(&c);
+	free(first);
+#undef OLD
 }
 
 static double now(void)
@@ -697,6 +866,7 @@ int main(void)
 {
 	test_good_conf();
 	test_empty();
+	test_profiles();
 	test_crlf();
 	test_bad(bad_confs, sizeof(bad_confs) / sizeof(bad_confs[0]), false);
 	test_bad(bad_lists, sizeof(bad_lists) / sizeof(bad_lists[0]), true);

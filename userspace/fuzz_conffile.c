@@ -33,15 +33,26 @@ static void check_error(const char *err)
 	}
 }
 
+/* c as save would see it live: a mode and a log, whatever the file said. */
+static struct conf as_live(const struct conf *c)
+{
+	struct conf live = *c;	/* shares c's sets: never freed */
+
+	if (live.mode < 0)
+		live.mode = LYNCEDGE_MODE_OFF;
+	live.log = c->log == 1;
+	return live;
+}
+
 static char *write_text(const struct conf *c, size_t *len)
 {
-	int mode = c->mode >= 0 ? c->mode : LYNCEDGE_MODE_OFF;
+	struct conf live = as_live(c);
 	char *text = NULL;
 	FILE *f = open_memstream(&text, len);
 
 	if (!f)
 		abort();
-	if (conf_write(f, mode, c->log == 1, c->sets))
+	if (conf_write(f, &live))
 		abort();
 	fclose(f);
 	return text;
@@ -49,7 +60,7 @@ static char *write_text(const struct conf *c, size_t *len)
 
 static void check_json(const struct conf *c)
 {
-	int mode = c->mode >= 0 ? c->mode : LYNCEDGE_MODE_OFF;
+	struct conf live = as_live(c);
 	char *text = NULL;
 	struct json j;
 	size_t len;
@@ -58,7 +69,7 @@ static void check_json(const struct conf *c)
 	if (!f)
 		abort();
 	json_init(&j, f);
-	if (conf_write_json(&j, mode, c->log == 1, c->sets) || json_finish(&j))
+	if (conf_write_json(&j, &live) || json_finish(&j))
 		abort();
 	fclose(f);
 	free(text);
@@ -104,7 +115,8 @@ static void fuzz_conf(const uint8_t *data, size_t size)
 	}
 	fclose(f);
 	if (!same_sets(&c, &again) || (c.log == 1) != (again.log == 1) ||
-	    again.mode != (c.mode >= 0 ? c.mode : LYNCEDGE_MODE_OFF))
+	    again.mode != (c.mode >= 0 ? c.mode : LYNCEDGE_MODE_OFF) ||
+	    again.profiles != c.profiles)
 		abort();
 	second = write_text(&again, &len2);
 	if (len != len2 || memcmp(first, second, len))
