@@ -46,6 +46,13 @@ int request_error(const char *ctx, const struct nl_error *err,
 /* nl_open(), reporting a failure for ctx; returns EXIT_OK or EXIT_REFUSED. */
 int open_netlink(struct nl *nl, const char *ctx);
 
+/*
+ * Send nlh, a request whose reply is only an ACK; a failure is reported
+ * for ctx with note (may be NULL) appended. Returns an exit code.
+ */
+int simple_request(struct nl *nl, struct nlmsghdr *nlh, const char *ctx,
+		   const char *note);
+
 /* Parse a set name for command cmd; returns the set or -1 (reported). */
 int parse_set(const char *cmd, const char *arg);
 
@@ -70,10 +77,17 @@ struct show_set {
 };
 
 struct show_rule {
-	uint8_t index, proto, src, dst;
+	uint8_t index;		/* 1-based, across all profiles */
+	uint8_t profile;	/* enum lyncedge_profile */
+	uint8_t proto;
+	uint8_t port_match;	/* enum lyncedge_port_match */
+	uint8_t src, dst;	/* set id or LYNCEDGE_ANY */
 	uint16_t port_min, port_max;
+	bool enabled;		/* its profile is (show only) */
 	uint64_t packets, bytes;
-	char name[32];
+	char name[32];		/* the service: "SIP/MTLS" */
+	char label[16];		/* Microsoft's row: "4", "E7/F1" */
+	char cite[128];		/* the table it comes from; may be empty */
 };
 
 struct show_deny {
@@ -85,6 +99,8 @@ struct show {
 	bool has_mode;
 	uint8_t mode;
 	uint8_t log;
+	bool has_profiles;
+	uint32_t profiles;	/* enabled: bit 1 << enum lyncedge_profile */
 	bool has_generation;
 	uint32_t generation;
 	size_t n_sets, n_rules, n_denies;
@@ -100,8 +116,38 @@ int fetch_config(struct nl *nl, struct show *s, const char *ctx);
 /* Parse a RULE nest into r; -1 when malformed. */
 int parse_rule_nest(const struct nlattr *nest, struct show_rule *r);
 
-/* A row as a JSON object, with its counters or not. */
-void json_rule(struct json *j, const struct show_rule *r, bool counters);
+/* What json_rule() adds to a row's fields. */
+#define JSON_RULE_COUNTERS	0x1	/* packets, bytes */
+#define JSON_RULE_ENABLED	0x2	/* enabled */
+#define JSON_RULE_CITE		0x4	/* cite */
+
+/* A row as a JSON object; flags: JSON_RULE_*. */
+void json_rule(struct json *j, const struct show_rule *r, unsigned int flags);
+
+/* A row's port range as show prints it, "5061" or "50000-59999"; buf. */
+const char *rule_ports(const struct show_rule *r, char *buf, size_t size);
+
+/*
+ * What LYNCEDGE_CMD_CONFIGURE changes: a field at its "leave" value is not
+ * sent. At least one must be set.
+ */
+struct settings {
+	int mode;		/* -1: leave */
+	int log;		/* -1: leave; 0 off, 1 on */
+	bool set_profiles;	/* send profiles, the whole enabled set */
+	uint32_t profiles;
+	uint32_t enable;	/* profiles to turn on; 0: none */
+	uint32_t disable;	/* profiles to turn off; 0: none */
+};
+
+#define SETTINGS_LEAVE { .mode = -1, .log = -1 }
+
+/*
+ * Send s as one CONFIGURE, staged in the socket's transaction when in_txn.
+ * Returns an exit code, having reported any error for ctx.
+ */
+int configure(struct nl *nl, const struct settings *s, bool in_txn,
+	      const char *ctx);
 
 /*
  * A kernel transaction (see uapi/lyncedge.h): every txn_* call sends one
@@ -110,9 +156,7 @@ void json_rule(struct json *j, const struct show_rule *r, bool counters);
  * ctx; closing the socket without a commit drops the transaction.
  */
 int txn_begin(struct nl *nl, const char *ctx);
-int txn_mode(struct nl *nl, uint8_t mode, const char *ctx);
-int txn_log(struct nl *nl, bool on, const char *ctx);
-/* set < 0: all four sets */
+/* set < 0: every set */
 int txn_flush(struct nl *nl, int set, const char *ctx);
 /* cmd: LYNCEDGE_CMD_ADD_PREFIXES or LYNCEDGE_CMD_DEL_PREFIXES */
 int txn_stage(struct nl *nl, uint8_t cmd, uint8_t set,
@@ -149,5 +193,7 @@ int cmd_reset_counters(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_profiles(int argc, char **argv);
 
 #endif /* LYNCEDGE_CLI_H */

@@ -18,10 +18,10 @@
 struct explain_reply {
 	int mode;
 	int verdict;
-	int rule;
 	int reason;
-	bool has_rule_nest;
-	struct show_rule rule_nest;
+	int matched;		/* enum lyncedge_port_matched, -1 if absent */
+	bool has_rule;
+	struct show_rule rule;
 };
 
 static int explain_cb(const struct nlmsghdr *nlh, void *data)
@@ -32,9 +32,9 @@ static int explain_cb(const struct nlmsghdr *nlh, void *data)
 
 	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
 		if (mnl_attr_get_type(attr) == LYNCEDGE_A_RULE) {
-			if (parse_rule_nest(attr, &r->rule_nest))
+			if (parse_rule_nest(attr, &r->rule))
 				return -1;
-			r->has_rule_nest = true;
+			r->has_rule = true;
 			continue;
 		}
 		if (!nl_attr_u8(attr, &v))
@@ -46,8 +46,8 @@ static int explain_cb(const struct nlmsghdr *nlh, void *data)
 		case LYNCEDGE_A_VERDICT:
 			r->verdict = v;
 			break;
-		case LYNCEDGE_A_RULE_INDEX:
-			r->rule = v;
+		case LYNCEDGE_A_PORT_MATCHED:
+			r->matched = v;
 			break;
 		case LYNCEDGE_A_DENY_REASON:
 			r->reason = v;
@@ -88,13 +88,43 @@ static const char *endpoint(const struct prefix *p, uint16_t port,
 	return buf;
 }
 
-static void print_verdict(const struct explain_reply *r, const char *flow)
+/*
+ * "allowed by row 4 of profile pic (RTP tcp 50000-59999 av -> messenger),
+ * by source port 50123": the words up to the row's label are what scripts
+ * of the six-row days matched, and stay first.
+ */
+static void print_allowed(const struct explain_reply *r, const char *flow,
+			  uint16_t sport, uint16_t dport)
+{
+	const struct show_rule *rule = &r->rule;
+	const char *profile = profile_name(rule->profile);
+	const char *proto = proto_name(rule->proto);
+	const char *src = endpoint_name(rule->src);
+	const char *dst = endpoint_name(rule->dst);
+	char ports[16];
+
+	printf("%s: allowed by row %s of profile ", flow, rule->label);
+	if (profile)
+		printf("%s", profile);
+	else
+		printf("%u", rule->profile);
+	printf(" (%s %s %s ", rule->name, proto ? proto : "?",
+	       rule_ports(rule, ports, sizeof(ports)));
+	printf("%s -> %s)", src ? src : "?", dst ? dst : "?");
+	if (r->matched == LYNCEDGE_MATCHED_SPORT)
+		printf(", by source port %u\n", sport);
+	else
+		printf(", by destination port %u\n", dport);
+}
+
+static void print_verdict(const struct explain_reply *r, const char *flow,
+			  uint16_t sport, uint16_t dport)
 {
 	const char *reason = deny_name((unsigned int)r->reason);
 
 	switch (r->verdict) {
 	case LYNCEDGE_VERDICT_ALLOW:
-		printf("%s: allowed by row %d\n", flow, r->rule);
+		print_allowed(r, flow, sport, dport);
 		break;
 	case LYNCEDGE_VERDICT_DENY:
 		printf("%s: denied (%s); %s\n", flow,
@@ -135,14 +165,19 @@ static int print_verdict_json(const struct explain_reply *r, int proto,
 	switch (r->verdict) {
 	case LYNCEDGE_VERDICT_ALLOW:
 		json_kv_string(&j, "verdict", "allow");
+		name = profile_name(r->rule.profile);
+		if (name)
+			json_kv_string(&j, "profile", name);
+		else
+			json_kv_uint(&j, "profile", r->rule.profile);
+		json_kv_string(&j, "row", r->rule.label);
+		name = port_matched_name((unsigned int)r->matched);
+		if (name)
+			json_kv_string(&j, "matched", name);
+		else
+			json_kv_int(&j, "matched", r->matched);
 		json_key(&j, "rule");
-		if (r->has_rule_nest) {
-			json_rule(&j, &r->rule_nest, false);
-		} else {
-			json_object_begin(&j);
-			json_kv_int(&j, "index", r->rule);
-			json_object_end(&j);
-		}
+		json_rule(&j, &r->rule, 0);
 		break;
 	case LYNCEDGE_VERDICT_DENY:
 		json_kv_string(&j, "verdict", "deny");
@@ -165,7 +200,7 @@ int cmd_explain(int argc, char **argv)
 	char ctx[] = "explain", msg[PREFIX_ERRLEN], src_text[PREFIX_STRLEN + 8];
 	char dst_text[PREFIX_STRLEN + 8], flow[2 * PREFIX_STRLEN + 40];
 	char echo[ECHO_MAX + 4];
-	struct explain_reply r = { .mode = -1, .verdict = -1 };
+	struct explain_reply r = { .mode = -1, .verdict = -1, .matched = -1 };
 	bool with_sport = argc == 6;
 	uint16_t sport = 0, dport;
 	struct prefix src, dst;
@@ -209,6 +244,12 @@ int cmd_explain(int argc, char **argv)
 		err.error = EPROTO;
 		snprintf(err.msg, sizeof(err.msg), "the kernel's reply has no verdict");
 		ret = request_error(ctx, &err, NULL, NULL);
+	} else if (r.verdict == LYNCEDGE_VERDICT_ALLOW &&
+		   (!r.has_rule || r.matched < 0)) {
+		err.error = EPROTO;
+		snprintf(err.msg, sizeof(err.msg),
+			 "the kernel's reply has no row or matched port");
+		ret = request_error(ctx, &err, NULL, NULL);
 	} else {
 		int sport_value = sport;
 
@@ -220,7 +261,7 @@ int cmd_explain(int argc, char **argv)
 						 with_sport ? &sport_value : NULL,
 						 &dst, dport);
 		else
-			print_verdict(&r, flow);
+			print_verdict(&r, flow, sport, dport);
 		if (!ret)
 			ret = r.verdict == LYNCEDGE_VERDICT_DENY ? EXIT_REFUSED :
 								  EXIT_OK;

@@ -28,17 +28,21 @@ static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
 	{ "show", "", 0, 0, cmd_show,
-	  "the mode, log, set sizes, rows and counters" },
+	  "mode, log, profiles, set sizes, rows, counters" },
 	{ "mode", "{off|monitor|enforce}", 1, 1, cmd_mode,
 	  "off: no hooks; monitor: count; enforce: drop" },
 	{ "log", "{on|off}", 1, 1, cmd_log,
 	  "log denied packets through nf_log (rate limited)" },
+	{ "profiles", "", 0, 0, cmd_profiles,
+	  "each profile: on or off, its purpose and rows" },
+	{ "profile", "{enable|disable} PROFILE...", 2, -1, cmd_profile,
+	  "turn profiles on or off (pic is always on)" },
 	{ "add", "SET {PREFIX...|-f FILE}", 2, -1, cmd_add,
 	  "add prefixes to SET (present ones are fine)" },
 	{ "del", "SET {PREFIX...|-f FILE}", 2, -1, cmd_del,
 	  "delete prefixes, exactly as added, from SET" },
 	{ "flush", "{SET|all}", 1, 1, cmd_flush,
-	  "empty SET, or all four sets" },
+	  "empty SET, or every set" },
 	{ "test", "SET ADDRESS", 2, 2, cmd_test,
 	  "exit 0 if ADDRESS is in SET, 1 if not" },
 	{ "list", "SET", 1, 1, cmd_list,
@@ -59,6 +63,9 @@ static const struct command commands[] = {
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* The usage's first column; with the help beside it, 80 columns. */
+#define SYNOPSIS_WIDTH 27
+
 static void print_usage(FILE *f)
 {
 	size_t i;
@@ -75,18 +82,26 @@ static void print_usage(FILE *f)
 
 		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i].name,
 			 commands[i].args);
-		fprintf(f, "  %-26s  %s\n", synopsis, commands[i].help);
+		/* A long synopsis gets a line of its own: 80 columns. */
+		if (strlen(synopsis) > SYNOPSIS_WIDTH)
+			fprintf(f, "  %s\n  %-*s  %s\n", synopsis, SYNOPSIS_WIDTH,
+				"", commands[i].help);
+		else
+			fprintf(f, "  %-*s  %s\n", SYNOPSIS_WIDTH, synopsis,
+				commands[i].help);
 	}
 	fprintf(f,
 		"\n"
-		"SET is %s.\n"
+		"SET is %s;\n"
+		"an empty access, webconf or av set stands for edge.\n"
+		"PROFILE is %s.\n"
 		"PREFIX is an IPv4 or IPv6 address with an optional /LEN; the bits\n"
 		"beyond LEN must be zero. FILE \"-\" is standard input; add/del -f, restore\n"
 		"and restore --set each apply all of their input or none of it.\n"
-		"-j prints show, list, explain and save as JSON. See lyncedge(8).\n"
+		"-j prints show, profiles, list, explain and save as JSON. See lyncedge(8).\n"
 		"Exit status: 0 done (test: in the set), 1 refused or failed (test: not\n"
 		"in the set), 2 bad usage (nothing was sent to the kernel).\n",
-		set_names_hint);
+		set_names_hint, profile_names_hint);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -141,6 +156,16 @@ int open_netlink(struct nl *nl, const char *ctx)
 
 	if (nl_open(nl, &err))
 		return request_error(ctx, &err, NULL, NULL);
+	return EXIT_OK;
+}
+
+int simple_request(struct nl *nl, struct nlmsghdr *nlh, const char *ctx,
+		   const char *note)
+{
+	struct nl_error err;
+
+	if (nl_request(nl, nlh, NULL, NULL, &err))
+		return request_error(ctx, &err, NULL, note);
 	return EXIT_OK;
 }
 

@@ -51,14 +51,15 @@ else
 fi
 
 # 2. The commands of "lyncedge help": the first word of each line of its
-# "Commands:" block.
+# "Commands:" block indented by two spaces (a help text on a line of its
+# own is indented further).
 help=$("$LYNCEDGE" help 2>&1)
 status=$?
 [ "$status" = 0 ] || fail "'$LYNCEDGE help' exited $status: $help"
 commands=$(printf '%s\n' "$help" | awk '
 	/^Commands:/ { inside = 1; next }
 	inside && /^[^ \t]/ { inside = 0 }
-	inside && /^[ \t]+[a-z][a-z-]*([ \t]|$)/ { print $1 }' | sort -u)
+	inside && /^  [a-z][a-z-]*([ \t]|$)/ { print $1 }' | sort -u)
 [ -n "$commands" ] ||
 	fail "no command list (a \"Commands:\" block) in '$LYNCEDGE help'"
 

@@ -17,7 +17,7 @@
 #include "uapi/lyncedge.h"
 
 /*
- * The configuration and the four sets come in separate requests: read the
+ * The configuration and the sets come in separate requests: read the
  * configuration's generation before and after, and start again when a
  * change slipped in between, so that save prints a configuration that was
  * live at one moment.
@@ -52,43 +52,52 @@ static int fetch_whole(struct nl *nl, struct show *s,
 
 int cmd_save(int argc, char **argv)
 {
-	struct prefix_list sets[LYNCEDGE_SET_COUNT] = { 0 };
 	static struct show s;
+	char why[32];
+	struct conf c;
 	struct json j;
 	struct nl nl;
-	unsigned int i;
 	int ret;
 
 	(void)argc;
 	(void)argv;
+	conf_init(&c);
 	ret = open_netlink(&nl, "save");
 	if (ret)
 		return ret;
-	ret = fetch_whole(&nl, &s, sets);
+	ret = fetch_whole(&nl, &s, c.sets);
 	nl_close(&nl);
+	c.mode = s.mode;
+	c.log = s.log != 0;
+	c.profiles = s.profiles;
 	/* A file restore would refuse is worse than none. */
-	if (!ret && !mode_name(s.mode)) {
-		fprintf(stderr, "lyncedge: save: the kernel reports mode %u, unknown to this lyncedge\n",
-			s.mode);
+	if (!ret && !conf_writable(&c, why, sizeof(why))) {
+		fprintf(stderr, "lyncedge: save: the kernel reports %s, unknown to this lyncedge\n",
+			why);
 		ret = EXIT_REFUSED;
 	}
 	if (!ret && json_output) {
 		json_init(&j, stdout);
-		ret = conf_write_json(&j, s.mode, s.log, sets) ?
-		      EXIT_REFUSED : finish_json(&j);
-	} else if (!ret && conf_write(stdout, s.mode, s.log, sets)) {
+		ret = conf_write_json(&j, &c) ? EXIT_REFUSED : finish_json(&j);
+	} else if (!ret && conf_write(stdout, &c)) {
 		fprintf(stderr, "lyncedge: save: cannot write the configuration: %s\n",
 			strerror(errno));
 		ret = EXIT_REFUSED;
 	}
-	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
-		prefix_list_free(&sets[i]);
+	conf_free(&c);
 	return ret;
 }
 
-/* Stage a whole configuration: every set is replaced, even by nothing. */
+/*
+ * Stage a whole configuration: every set is replaced, even by nothing, and
+ * so are the profiles (a file without a "profile" line means pic only).
+ */
 static int stage_conf(struct nl *nl, const struct conf *c, const char *ctx)
 {
+	struct settings s = {
+		.mode = c->mode, .log = c->log,
+		.set_profiles = true, .profiles = c->profiles,
+	};
 	unsigned int i;
 	int ret;
 
@@ -96,10 +105,8 @@ static int stage_conf(struct nl *nl, const struct conf *c, const char *ctx)
 	for (i = 0; !ret && i < LYNCEDGE_SET_COUNT; i++)
 		ret = txn_stage(nl, LYNCEDGE_CMD_ADD_PREFIXES, (uint8_t)i,
 				&c->sets[i], ctx);
-	if (!ret && c->mode >= 0)
-		ret = txn_mode(nl, (uint8_t)c->mode, ctx);
-	if (!ret && c->log >= 0)
-		ret = txn_log(nl, c->log, ctx);
+	if (!ret)
+		ret = configure(nl, &s, true, ctx);
 	return ret;
 }
 

@@ -217,7 +217,6 @@ int cmd_flush(int argc, char **argv)
 {
 	char ctx[64], echo[ECHO_MAX + 4];
 	struct nlmsghdr *nlh;
-	struct nl_error err;
 	struct nl nl;
 	int set = -1, ret;
 
@@ -238,8 +237,7 @@ int cmd_flush(int argc, char **argv)
 	nlh = nl_start(&nl, LYNCEDGE_CMD_FLUSH_SET, 0);
 	if (set >= 0)
 		mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, (uint8_t)set);
-	if (nl_request(&nl, nlh, NULL, NULL, &err))
-		ret = request_error(ctx, &err, NULL, NULL);
+	ret = simple_request(&nl, nlh, ctx, NULL);
 	nl_close(&nl);
 	return ret;
 }

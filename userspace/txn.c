@@ -19,50 +19,20 @@
 /* A failed transaction request: it is never committed, so nothing changed. */
 #define NOTHING_CHANGED "; nothing was changed"
 
-static int simple_txn_request(struct nl *nl, struct nlmsghdr *nlh,
-			      const char *ctx)
-{
-	struct nl_error err;
-
-	mnl_attr_put(nlh, LYNCEDGE_A_TXN, 0, NULL);
-	if (nl_request(nl, nlh, NULL, NULL, &err))
-		return request_error(ctx, &err, NULL, NOTHING_CHANGED);
-	return EXIT_OK;
-}
-
 int txn_begin(struct nl *nl, const char *ctx)
 {
-	struct nlmsghdr *nlh = nl_start(nl, LYNCEDGE_CMD_TXN_BEGIN, 0);
-	struct nl_error err;
-
-	if (nl_request(nl, nlh, NULL, NULL, &err))
-		return request_error(ctx, &err, NULL, NOTHING_CHANGED);
-	return EXIT_OK;
-}
-
-int txn_mode(struct nl *nl, uint8_t mode, const char *ctx)
-{
-	struct nlmsghdr *nlh = nl_start(nl, LYNCEDGE_CMD_SET_MODE, 0);
-
-	mnl_attr_put_u8(nlh, LYNCEDGE_A_MODE, mode);
-	return simple_txn_request(nl, nlh, ctx);
-}
-
-int txn_log(struct nl *nl, bool on, const char *ctx)
-{
-	struct nlmsghdr *nlh = nl_start(nl, LYNCEDGE_CMD_SET_LOG, 0);
-
-	mnl_attr_put_u8(nlh, LYNCEDGE_A_LOG, on);
-	return simple_txn_request(nl, nlh, ctx);
+	return simple_request(nl, nl_start(nl, LYNCEDGE_CMD_TXN_BEGIN, 0), ctx,
+			      NOTHING_CHANGED);
 }
 
 int txn_flush(struct nl *nl, int set, const char *ctx)
 {
 	struct nlmsghdr *nlh = nl_start(nl, LYNCEDGE_CMD_FLUSH_SET, 0);
 
+	mnl_attr_put(nlh, LYNCEDGE_A_TXN, 0, NULL);
 	if (set >= 0)
 		mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, (uint8_t)set);
-	return simple_txn_request(nl, nlh, ctx);
+	return simple_request(nl, nlh, ctx, NOTHING_CHANGED);
 }
 
 static void progress(const char *ctx, size_t done, size_t total, bool show)
