@@ -61,8 +61,9 @@ else
 	echo "not ok $tests - complete -F _lyncedge lyncedge is registered"
 fi
 
-all='add del explain flush help list log mode reset-counters restore save show test'
-sets='clients edge messenger partners'
+all='add del explain flush help list log mode profile profiles reset-counters restore save show test'
+sets='access av clients edge messenger partners webconf'
+profiles='base federation ocs2007 pic remote-users xmpp'
 files='confs partners.txt site.conf with space.txt'
 
 check "$all" lyncedge ''
@@ -73,6 +74,8 @@ check '--help --json --version' lyncedge --
 check '--version' lyncedge --v
 check "$all" lyncedge -j ''
 check 'list log' lyncedge -j l
+check 'profile profiles' lyncedge pro
+check 'profile profiles' lyncedge -j pro
 check "$all" lyncedge --json ''
 check '--json -j' lyncedge -j -
 check '' lyncedge --version ''
@@ -90,8 +93,9 @@ check 'partners.txt' lyncedge del partners -f pa
 check 'confs/a.conf' lyncedge add edge -f confs/
 check '' lyncedge add edge -f partners.txt ''
 
-check "all $sets" lyncedge flush ''
-check 'all' lyncedge flush a
+check 'access all av clients edge messenger partners webconf' lyncedge flush ''
+check 'access all av' lyncedge flush a
+check 'all' lyncedge flush al
 check '' lyncedge flush all ''
 check "$sets" lyncedge test ''
 check 'messenger' lyncedge test m
@@ -104,6 +108,20 @@ check 'enforce' lyncedge mode e
 check '' lyncedge mode enforce ''
 check 'off on' lyncedge log ''
 check 'on' lyncedge log on
+
+check 'disable enable' lyncedge profile ''
+check 'enable' lyncedge profile en
+check "$profiles" lyncedge profile enable ''
+check 'remote-users' lyncedge profile enable r
+check "$profiles" lyncedge profile enable base ''
+check "${profiles/ pic/}" lyncedge profile disable ''
+check '' lyncedge profile disable p
+check 'ocs2007' lyncedge profile disable xmpp o
+check '' lyncedge profile bogus ''
+check '' lyncedge profiles ''
+check 'access av' lyncedge add a
+check 'webconf' lyncedge flush w
+check 'av' lyncedge restore --set av
 
 check 'tcp udp' lyncedge explain ''
 check 'udp' lyncedge -j explain u

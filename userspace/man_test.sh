@@ -6,12 +6,16 @@
 #    groff-base has, and through man-db's "man --warnings -l" when man is
 #    installed);
 #  - every command "lyncedge help" lists has an entry (a tag at the start of
-#    a line) in its COMMANDS section.
+#    a line) in its COMMANDS section;
+#  - with FAKE_GENL_SO (built from fake_genl.c, which holds the module's
+#    matching core), its PROFILES AND ROWS section lists exactly the rows
+#    "lyncedge profiles" prints, profile by profile, column by column.
 # Exits 0 when all holds, 1 otherwise, printing why; 2 on bad usage.
 #
-# usage: man_test.sh [PATH_TO_LYNCEDGE]
+# usage: man_test.sh [PATH_TO_LYNCEDGE [FAKE_GENL_SO]]
 
 LYNCEDGE=${1:-./lyncedge}
+FAKE=${2:-}
 PAGE=$(dirname "$0")/lyncedge.8
 failures=0
 
@@ -76,9 +80,34 @@ for cmd in $commands; do
 		fail "command '$cmd' (from lyncedge help) has no entry in the COMMANDS section of $PAGE"
 done
 
+# 3. The rows, as "PROFILE LABEL SERVICE PROTO PORT MATCH FROM TO" lines:
+# from the core through lyncedge profiles, and from the page, where each
+# profile is a subsection holding a table of its rows.
+rows_checked=0
+if [ -n "$FAKE" ]; then
+	core_rows=$(LD_PRELOAD=$FAKE "$LYNCEDGE" profiles | awk '
+		/^[a-z0-9-]+ \((on|off)\)/ { profile = $1; next }
+		/^  row / { next }
+		/^  [^ ]/ { print profile, $1, $2, $3, $4, $5, $6, $7 }')
+	page_rows=$(groff -man -Tascii -P-cbou -rLL=300n "$PAGE" 2>/dev/null | awk '
+		/^PROFILES AND ROWS$/ { inside = 1; next }
+		/^[A-Z]/ { inside = 0 }
+		!inside { next }
+		/^   [^ ]/ { profile = $1; next }
+		/^       row / { next }
+		/^       [0-9A-Z][0-9A-Z\/]* / && NF == 7 { print profile, $0 }' |
+		awk '{ $1 = $1; print }')
+	if [ -z "$core_rows" ]; then
+		fail "no rows from '$LYNCEDGE profiles' with $FAKE"
+	elif [ "$core_rows" != "$page_rows" ]; then
+		fail "PROFILES AND ROWS in $PAGE differs from the module's rows (< module, > page):"$'\n'"$(diff <(printf '%s\n' "$core_rows") <(printf '%s\n' "$page_rows"))"
+	fi
+	rows_checked=$(printf '%s\n' "$core_rows" | grep -c .)
+fi
+
 if [ "$failures" != 0 ]; then
 	echo "man_test: FAIL ($failures problem(s))" >&2
 	exit 1
 fi
-echo "man_test: ok ($(printf '%s\n' "$commands" | grep -c .) commands documented, no warnings)"
+echo "man_test: ok ($(printf '%s\n' "$commands" | grep -c .) commands documented, $rows_checked rows checked, no warnings)"
 exit 0
