@@ -73,8 +73,8 @@ static void print_usage(FILE *f)
 	fprintf(f,
 		"Usage: lyncedge [-j|--json] COMMAND [ARGUMENT...]\n"
 		"       lyncedge {-h|--help|--version}\n"
-		"Configure nf_lyncedge, the Lync Edge public IM connectivity firewall,\n"
-		"in the current network namespace (use with ip netns exec).\n"
+		"Configure nf_lyncedge, the Lync Edge Server firewall, in the current\n"
+		"network namespace (use with ip netns exec).\n"
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++) {
