@@ -30,6 +30,17 @@ const char *conf_display_name(const char *name)
 	return strcmp(name, "-") ? name : "<stdin>";
 }
 
+FILE *conf_open(const char *name)
+{
+	return strcmp(name, "-") ? fopen(name, "r") : stdin;
+}
+
+void conf_close(FILE *f)
+{
+	if (f && f != stdin)
+		fclose(f);
+}
+
 __attribute__((format(printf, 2, 3)))
 static int fail(struct reader *r, const char *fmt, ...)
 {

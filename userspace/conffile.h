@@ -101,6 +101,11 @@ void conf_free(struct conf *c);
 /* name as messages show it: "<stdin>" for "-". */
 const char *conf_display_name(const char *name);
 
+/* Open a file to read, "-" being stdin; NULL with errno set. */
+FILE *conf_open(const char *name);
+/* Close what conf_open() gave (stdin stays open); NULL is fine. */
+void conf_close(FILE *f);
+
 /*
  * Whether conf_write() can print c: its mode is known (not absent), its
  * log is 0 or 1 and it enables no profile unknown to this CLI. When not,

@@ -6,56 +6,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <linux/genetlink.h>
 
-#include "cli.h"
+#include "commands.h"
+#include "format.h"
 #include "json.h"
 #include "names.h"
+#include "report.h"
+#include "request.h"
 #include "uapi/lyncedge.h"
-
-struct explain_reply {
-	int mode;
-	int verdict;
-	int reason;
-	int matched;		/* enum lyncedge_port_matched, -1 if absent */
-	bool has_rule;
-	struct show_rule rule;
-};
-
-static int explain_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct explain_reply *r = data;
-	const struct nlattr *attr;
-	uint8_t v;
-
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(attr) == LYNCEDGE_A_RULE) {
-			if (parse_rule_nest(attr, &r->rule))
-				return -1;
-			r->has_rule = true;
-			continue;
-		}
-		if (!nl_attr_u8(attr, &v))
-			continue;
-		switch (mnl_attr_get_type(attr)) {
-		case LYNCEDGE_A_MODE:
-			r->mode = v;
-			break;
-		case LYNCEDGE_A_VERDICT:
-			r->verdict = v;
-			break;
-		case LYNCEDGE_A_PORT_MATCHED:
-			r->matched = v;
-			break;
-		case LYNCEDGE_A_DENY_REASON:
-			r->reason = v;
-			break;
-		}
-	}
-	return 0;
-}
 
 /* A port: plain decimal, 0..65535. */
 static int parse_port(const char *text, uint16_t *port)
@@ -73,6 +32,7 @@ static int parse_port(const char *text, uint16_t *port)
 	return 0;
 }
 
+/* "203.0.113.10:5061", "[2001:db8::1]:5061", or the address alone. */
 static const char *endpoint(const struct prefix *p, uint16_t port,
 			    bool with_port, char *buf, size_t size)
 {
@@ -93,38 +53,38 @@ static const char *endpoint(const struct prefix *p, uint16_t port,
  * by source port 50123": the words up to the row's label are what scripts
  * of the six-row days matched, and stay first.
  */
-static void print_allowed(const struct explain_reply *r, const char *flow,
-			  uint16_t sport, uint16_t dport)
+static void print_allowed(const struct explain_reply *r,
+			  const struct explain_query *q, const char *flow)
 {
-	const struct show_rule *rule = &r->rule;
-	const char *profile = profile_name(rule->profile);
-	const char *proto = proto_name(rule->proto);
-	const char *src = endpoint_name(rule->src);
-	const char *dst = endpoint_name(rule->dst);
-	char ports[16];
+	const struct live_rule *rule = &r->rule;
+	char b1[16], b2[16], b3[16], b4[16], ports[16];
 
-	printf("%s: allowed by row %s of profile ", flow, rule->label);
-	if (profile)
-		printf("%s", profile);
-	else
-		printf("%u", rule->profile);
-	printf(" (%s %s %s ", rule->name, proto ? proto : "?",
-	       rule_ports(rule, ports, sizeof(ports)));
-	printf("%s -> %s)", src ? src : "?", dst ? dst : "?");
+	printf("%s: allowed by row %s of profile %s (%s %s %s %s -> %s)", flow,
+	       rule->label,
+	       name_or_number(profile_name(rule->profile), rule->profile, b1,
+			      sizeof(b1)),
+	       rule->name,
+	       name_or_number(proto_name(rule->proto), rule->proto, b2,
+			      sizeof(b2)),
+	       rule_ports(rule, ports, sizeof(ports)),
+	       name_or_number(endpoint_name(rule->src), rule->src, b3,
+			      sizeof(b3)),
+	       name_or_number(endpoint_name(rule->dst), rule->dst, b4,
+			      sizeof(b4)));
 	if (r->matched == LYNCEDGE_MATCHED_SPORT)
-		printf(", by source port %u\n", sport);
+		printf(", by source port %u\n", q->sport);
 	else
-		printf(", by destination port %u\n", dport);
+		printf(", by destination port %u\n", q->dport);
 }
 
-static void print_verdict(const struct explain_reply *r, const char *flow,
-			  uint16_t sport, uint16_t dport)
+static void print_verdict(const struct explain_reply *r,
+			  const struct explain_query *q, const char *flow)
 {
-	const char *reason = deny_name((unsigned int)r->reason);
+	const char *reason = deny_name(r->reason);
 
 	switch (r->verdict) {
 	case LYNCEDGE_VERDICT_ALLOW:
-		print_allowed(r, flow, sport, dport);
+		print_allowed(r, q, flow);
 		break;
 	case LYNCEDGE_VERDICT_DENY:
 		printf("%s: denied (%s); %s\n", flow,
@@ -139,53 +99,37 @@ static void print_verdict(const struct explain_reply *r, const char *flow,
 	}
 }
 
-static int print_verdict_json(const struct explain_reply *r, int proto,
-			      const struct prefix *src, const int *sport,
-			      const struct prefix *dst, uint16_t dport)
+static int print_verdict_json(const struct explain_reply *r,
+			      const struct explain_query *q)
 {
 	char text[PREFIX_STRLEN];
-	const char *name;
 	struct json j;
 
 	json_init(&j, stdout);
 	json_object_begin(&j);
-	name = mode_name((unsigned int)r->mode);
-	if (name)
-		json_kv_string(&j, "mode", name);
-	else
-		json_kv_int(&j, "mode", r->mode);
-	json_kv_string(&j, "proto", proto_name((unsigned int)proto));
-	json_kv_string(&j, "src", prefix_format(src, text, sizeof(text)));
-	if (sport)
-		json_kv_uint(&j, "sport", (uint64_t)*sport);
+	json_name(&j, "mode", mode_name(r->mode), r->mode);
+	json_kv_string(&j, "proto", proto_name(q->proto));
+	json_kv_string(&j, "src", prefix_format(&q->src, text, sizeof(text)));
+	if (q->has_sport)
+		json_kv_uint(&j, "sport", q->sport);
 	else
 		json_kv_null(&j, "sport");
-	json_kv_string(&j, "dst", prefix_format(dst, text, sizeof(text)));
-	json_kv_uint(&j, "dport", dport);
+	json_kv_string(&j, "dst", prefix_format(&q->dst, text, sizeof(text)));
+	json_kv_uint(&j, "dport", q->dport);
 	switch (r->verdict) {
 	case LYNCEDGE_VERDICT_ALLOW:
 		json_kv_string(&j, "verdict", "allow");
-		name = profile_name(r->rule.profile);
-		if (name)
-			json_kv_string(&j, "profile", name);
-		else
-			json_kv_uint(&j, "profile", r->rule.profile);
+		json_name(&j, "profile", profile_name(r->rule.profile),
+			  r->rule.profile);
 		json_kv_string(&j, "row", r->rule.label);
-		name = port_matched_name((unsigned int)r->matched);
-		if (name)
-			json_kv_string(&j, "matched", name);
-		else
-			json_kv_int(&j, "matched", r->matched);
+		json_name(&j, "matched", port_matched_name(r->matched),
+			  r->matched);
 		json_key(&j, "rule");
 		json_rule(&j, &r->rule, 0);
 		break;
 	case LYNCEDGE_VERDICT_DENY:
 		json_kv_string(&j, "verdict", "deny");
-		name = deny_name((unsigned int)r->reason);
-		if (name)
-			json_kv_string(&j, "reason", name);
-		else
-			json_kv_int(&j, "reason", r->reason);
+		json_name(&j, "reason", deny_name(r->reason), r->reason);
 		break;
 	default:
 		json_kv_string(&j, "verdict", "not-edge");
@@ -195,77 +139,63 @@ static int print_verdict_json(const struct explain_reply *r, int proto,
 	return finish_json(&j);
 }
 
-int cmd_explain(int argc, char **argv)
+/* argv: {tcp|udp} SRC [SPORT] DST DPORT, checked whole before anything. */
+static int parse_query(int argc, char **argv, struct explain_query *q)
 {
-	char ctx[] = "explain", msg[PREFIX_ERRLEN], src_text[PREFIX_STRLEN + 8];
-	char dst_text[PREFIX_STRLEN + 8], flow[2 * PREFIX_STRLEN + 40];
-	char echo[ECHO_MAX + 4];
-	struct explain_reply r = { .mode = -1, .verdict = -1, .matched = -1 };
-	bool with_sport = argc == 6;
-	uint16_t sport = 0, dport;
-	struct prefix src, dst;
-	struct nlmsghdr *nlh;
-	struct nl_error err;
-	struct nl nl;
-	int proto, ret;
+	const char *dst = argv[argc == 6 ? 4 : 3];
+	const char *dport = argv[argc == 6 ? 5 : 4];
+	char msg[PREFIX_ERRLEN], echo[ECHO_MAX + 4];
+	int proto;
 
+	q->has_sport = argc == 6;
 	proto = proto_from_name(argv[1]);
 	if (proto < 0)
-		return usage_error("%s: unknown protocol '%s' (expected tcp or udp)",
-				   ctx, echo_arg(argv[1], echo, sizeof(echo)));
-	if (address_parse(argv[2], &src, msg, sizeof(msg)))
-		return usage_error("%s: %s", ctx, msg);
-	if (with_sport && parse_port(argv[3], &sport))
-		return usage_error("%s: bad source port '%s' (0 to 65535)", ctx,
+		return unknown_name("explain", "protocol", argv[1], "tcp or udp");
+	q->proto = (uint8_t)proto;
+	if (address_parse(argv[2], &q->src, msg, sizeof(msg)))
+		return usage_error("explain: %s", msg);
+	if (q->has_sport && parse_port(argv[3], &q->sport))
+		return usage_error("explain: bad source port '%s' (0 to 65535)",
 				   echo_arg(argv[3], echo, sizeof(echo)));
-	if (address_parse(argv[with_sport ? 4 : 3], &dst, msg, sizeof(msg)))
-		return usage_error("%s: %s", ctx, msg);
-	if (parse_port(argv[with_sport ? 5 : 4], &dport))
-		return usage_error("%s: bad destination port '%s' (0 to 65535)",
-				   ctx, echo_arg(argv[with_sport ? 5 : 4], echo,
-						 sizeof(echo)));
-	if (src.family != dst.family)
-		return usage_error("%s: source and destination are of different families",
-				   ctx);
+	if (address_parse(dst, &q->dst, msg, sizeof(msg)))
+		return usage_error("explain: %s", msg);
+	if (parse_port(dport, &q->dport))
+		return usage_error("explain: bad destination port '%s' (0 to 65535)",
+				   echo_arg(dport, echo, sizeof(echo)));
+	if (q->src.family != q->dst.family)
+		return usage_error("explain: source and destination are of different families");
+	return EXIT_OK;
+}
 
-	ret = open_netlink(&nl, ctx);
+int cmd_explain(int argc, char **argv)
+{
+	char src[PREFIX_STRLEN + 8], dst[PREFIX_STRLEN + 8];
+	char flow[2 * PREFIX_STRLEN + 40];
+	struct explain_query q = { 0 };
+	struct explain_reply r;
+	struct nl nl;
+	int ret;
+
+	ret = parse_query(argc, argv, &q);
 	if (ret)
 		return ret;
-	nlh = nl_start(&nl, LYNCEDGE_CMD_EXPLAIN, 0);
-	mnl_attr_put_u8(nlh, LYNCEDGE_A_PROTO, (uint8_t)proto);
-	put_prefix(nlh, LYNCEDGE_A_SRC, &src, false);
-	put_prefix(nlh, LYNCEDGE_A_DST, &dst, false);
-	if (with_sport)
-		mnl_attr_put_u16(nlh, LYNCEDGE_A_SPORT, sport);
-	mnl_attr_put_u16(nlh, LYNCEDGE_A_DPORT, dport);
-	if (nl_request(&nl, nlh, explain_cb, &r, &err)) {
-		ret = request_error(ctx, &err, NULL, NULL);
-	} else if (r.verdict < 0 || r.mode < 0) {
-		err.error = EPROTO;
-		snprintf(err.msg, sizeof(err.msg), "the kernel's reply has no verdict");
-		ret = request_error(ctx, &err, NULL, NULL);
-	} else if (r.verdict == LYNCEDGE_VERDICT_ALLOW &&
-		   (!r.has_rule || r.matched < 0)) {
-		err.error = EPROTO;
-		snprintf(err.msg, sizeof(err.msg),
-			 "the kernel's reply has no row or matched port");
-		ret = request_error(ctx, &err, NULL, NULL);
-	} else {
-		int sport_value = sport;
-
-		snprintf(flow, sizeof(flow), "%s %s -> %s", proto_name((unsigned int)proto),
-			 endpoint(&src, sport, with_sport, src_text, sizeof(src_text)),
-			 endpoint(&dst, dport, true, dst_text, sizeof(dst_text)));
-		if (json_output)
-			ret = print_verdict_json(&r, proto, &src,
-						 with_sport ? &sport_value : NULL,
-						 &dst, dport);
-		else
-			print_verdict(&r, flow, sport, dport);
-		if (!ret)
-			ret = r.verdict == LYNCEDGE_VERDICT_DENY ? EXIT_REFUSED :
-								  EXIT_OK;
-	}
+	ret = request_open(&nl, "explain");
+	if (ret)
+		return ret;
+	ret = request_explain(&nl, &q, &r, "explain");
 	nl_close(&nl);
+	if (ret)
+		return ret;
+
+	if (json_output) {
+		ret = print_verdict_json(&r, &q);
+	} else {
+		snprintf(flow, sizeof(flow), "%s %s -> %s", proto_name(q.proto),
+			 endpoint(&q.src, q.sport, q.has_sport, src, sizeof(src)),
+			 endpoint(&q.dst, q.dport, true, dst, sizeof(dst)));
+		print_verdict(&r, &q, flow);
+	}
+	if (!ret && r.verdict == LYNCEDGE_VERDICT_DENY)
+		ret = EXIT_REFUSED;
 	return ret;
 }

@@ -5,14 +5,13 @@
  * Every argument is parsed before anything is sent, so bad input (exit 2)
  * never leaves a half-applied command behind.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "json.h"
+#include "commands.h"
 #include "names.h"
+#include "prefix.h"
+#include "report.h"
 #include "version.h"
 
 struct command {
@@ -112,79 +111,6 @@ static int cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("lyncedge: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
-
-int request_error(const char *ctx, const struct nl_error *err,
-		  const char *subject, const char *note)
-{
-	const char *why = strerror(err->error);
-
-	if (!note)
-		note = "";
-	if (err->no_family)
-		fprintf(stderr, "lyncedge: the nf_lyncedge module is not loaded (try: modprobe nf_lyncedge)\n");
-	else if (err->msg[0] && subject)
-		fprintf(stderr, "lyncedge: %s: %s: %s (%s)%s\n", ctx, subject,
-			err->msg, why, note);
-	else if (err->msg[0])
-		fprintf(stderr, "lyncedge: %s: %s (%s)%s\n", ctx, err->msg, why,
-			note);
-	else if (subject)
-		fprintf(stderr, "lyncedge: %s: %s: %s%s\n", ctx, subject, why,
-			note);
-	else if (err->error == EPERM)
-		fprintf(stderr, "lyncedge: %s: %s (CAP_NET_ADMIN needed)%s\n",
-			ctx, why, note);
-	else
-		fprintf(stderr, "lyncedge: %s: %s%s\n", ctx, why, note);
-	return EXIT_REFUSED;
-}
-
-int open_netlink(struct nl *nl, const char *ctx)
-{
-	struct nl_error err;
-
-	if (nl_open(nl, &err))
-		return request_error(ctx, &err, NULL, NULL);
-	return EXIT_OK;
-}
-
-int simple_request(struct nl *nl, struct nlmsghdr *nlh, const char *ctx,
-		   const char *note)
-{
-	struct nl_error err;
-
-	if (nl_request(nl, nlh, NULL, NULL, &err))
-		return request_error(ctx, &err, NULL, note);
-	return EXIT_OK;
-}
-
-int parse_set(const char *cmd, const char *arg)
-{
-	char echo[ECHO_MAX + 4];
-	int set = set_from_name(arg);
-
-	if (set < 0)
-		usage_error("%s: unknown set '%s' (expected %s)", cmd,
-			    echo_arg(arg, echo, sizeof(echo)), set_names_hint);
-	return set;
-}
-
-bool json_output;
-
-/* finish_json() said the output failed: finish() must not say it again. */
-static bool output_error_reported;
-
 /* The first entry of that name; restore's two forms share cmd_restore. */
 static const struct command *find_command(const char *name)
 {
@@ -194,35 +120,6 @@ static const struct command *find_command(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
-}
-
-int finish_json(struct json *j)
-{
-	int err = json_finish(j);
-
-	if (err == -EIO) {
-		fprintf(stderr, "lyncedge: cannot write the output: %s\n",
-			strerror(errno));
-		output_error_reported = true;
-		return EXIT_REFUSED;
-	}
-	if (err) {
-		fprintf(stderr, "lyncedge: internal error: invalid JSON document\n");
-		return EXIT_REFUSED;
-	}
-	return EXIT_OK;
-}
-
-/* The output must be complete, or the exit code says it is not. */
-static int finish(int ret)
-{
-	if (fflush(stdout) || ferror(stdout)) {
-		if (!output_error_reported)
-			fprintf(stderr, "lyncedge: cannot write the output: %s\n",
-				strerror(errno));
-		return EXIT_REFUSED;
-	}
-	return ret;
 }
 
 int main(int argc, char **argv)
@@ -240,11 +137,11 @@ int main(int argc, char **argv)
 		return usage_error("no command given (try: lyncedge help)");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		print_usage(stdout);
-		return finish(EXIT_OK);
+		return finish_output(EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("lyncedge %s\n", LYNCEDGE_VERSION);
-		return finish(EXIT_OK);
+		return finish_output(EXIT_OK);
 	}
 	if (argv[1][0] == '-')
 		return usage_error("unknown option '%s' (try: lyncedge help)",
@@ -257,7 +154,7 @@ int main(int argc, char **argv)
 	nargs = argc - 2;
 	/* restore checks its own two forms. */
 	if (cmd->fn == cmd_restore)
-		return finish(cmd->fn(argc - 1, argv + 1));
+		return finish_output(cmd->fn(argc - 1, argv + 1));
 	if (nargs < cmd->min_args)
 		return usage_error("%s: missing argument (usage: lyncedge %s %s)",
 				   cmd->name, cmd->name, cmd->args);
@@ -266,5 +163,5 @@ int main(int argc, char **argv)
 				   cmd->name, cmd->name,
 				   cmd->args[0] ? " " : "", cmd->args);
 
-	return finish(cmd->fn(argc - 1, argv + 1));
+	return finish_output(cmd->fn(argc - 1, argv + 1));
 }

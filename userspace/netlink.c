@@ -84,12 +84,10 @@ static void parse_error(const struct nlmsghdr *nlh, struct nl_error *err)
 		offset += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	parse_extack(nlh, offset, err);
 	err->error = e->error < 0 ? -e->error : e->error;
-	if (!err->error && err->msg[0]) {
-		/* a success with a message is a warning */
-		fprintf(stderr, "lyncedge: warning: %s\n", err->msg);
-		err->msg[0] = '\0';
+	/* A success with a message: the message is a warning, kept for the
+	 * caller; an offset means nothing then. */
+	if (!err->error)
 		err->has_offset = false;
-	}
 }
 
 /* NLMSG_DONE of a dump: an int error, then maybe extack TLVs. */

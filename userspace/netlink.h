@@ -2,8 +2,8 @@
 /*
  * Generic netlink transport for the lyncedge family: the socket, family
  * resolution, request/ACK with extended ACK, and the dump loop. Nothing
- * here prints except kernel warnings; errors come back in struct nl_error
- * for the caller to report.
+ * here prints: errors, and the kernel's warnings, come back in struct
+ * nl_error for the caller to report.
  */
 #ifndef LYNCEDGE_NETLINK_H
 #define LYNCEDGE_NETLINK_H
@@ -35,7 +35,8 @@ struct nl_error {
 	uint32_t offset;	/* of the attribute the kernel rejected */
 	uint8_t cookie_len;	/* bytes of cookie the kernel sent, or 0 */
 	uint8_t cookie[20];	/* NLMSGERR_ATTR_COOKIE: details of a refusal */
-	char msg[256];		/* the kernel's extack message, or ours */
+	char msg[256];		/* the kernel's extack message, or ours; on
+				 * success, a warning of the kernel's */
 };
 
 /* Called for each reply message of the family; returns 0, or -1 when the
@@ -55,7 +56,8 @@ void nl_close(struct nl *nl);
 struct nlmsghdr *nl_start(struct nl *nl, uint8_t cmd, uint16_t flags);
 
 /* Send a doit request with NLM_F_ACK, pass each reply to cb (may be NULL)
- * and wait for the ACK. Returns 0, or -1 with err filled. */
+ * and wait for the ACK. Returns 0 (err->msg is then a warning, or empty),
+ * or -1 with err filled. */
 int nl_request(struct nl *nl, struct nlmsghdr *req, nl_reply_cb cb,
 	       void *data, struct nl_error *err);
 

@@ -11,48 +11,49 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "commands.h"
 #include "json.h"
 #include "names.h"
+#include "prefix.h"
+#include "report.h"
+#include "request.h"
 #include "uapi/lyncedge.h"
 
 /*
  * The configuration and the sets come in separate requests: read the
  * configuration's generation before and after, and start again when a
  * change slipped in between, so that save prints a configuration that was
- * live at one moment.
+ * live at one moment. Fills c's mode, log, profiles and sets.
  */
-static int fetch_whole(struct nl *nl, struct show *s,
-		       struct prefix_list sets[LYNCEDGE_SET_COUNT])
+static int fetch_whole(struct nl *nl, struct conf *c)
 {
-	static struct show after;
-	struct nl_error err;
-	unsigned int i, attempt;
+	static struct live_config before, after;
+	unsigned int set, attempt;
 	int ret;
 
 	for (attempt = 0; attempt < NL_DUMP_RETRIES; attempt++) {
-		ret = fetch_config(nl, s, "save");
-		for (i = 0; !ret && i < LYNCEDGE_SET_COUNT; i++) {
-			sets[i].n = 0;
-			if (fetch_set(nl, (uint8_t)i, &sets[i], &err))
-				ret = request_error("save", &err, set_name(i),
-						    NULL);
-		}
+		ret = fetch_config(nl, &before, "save");
+		for (set = 0; !ret && set < LYNCEDGE_SET_COUNT; set++)
+			ret = fetch_set(nl, (uint8_t)set, &c->sets[set], "save",
+					set_name(set));
 		if (!ret)
 			ret = fetch_config(nl, &after, "save");
 		if (ret)
 			return ret;
-		if (!s->has_generation || after.generation == s->generation)
+		if (!before.has_generation ||
+		    after.generation == before.generation) {
+			c->mode = before.mode;
+			c->log = before.log != 0;
+			c->profiles = before.profiles;
 			return EXIT_OK;
+		}
 	}
-	fprintf(stderr, "lyncedge: save: the configuration kept changing while it was read (%u attempts)\n",
-		attempt);
-	return EXIT_REFUSED;
+	return failure("save: the configuration kept changing while it was read (%u attempts)",
+		       attempt);
 }
 
 int cmd_save(int argc, char **argv)
 {
-	static struct show s;
 	char why[32];
 	struct conf c;
 	struct json j;
@@ -62,27 +63,21 @@ int cmd_save(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	conf_init(&c);
-	ret = open_netlink(&nl, "save");
+	ret = request_open(&nl, "save");
 	if (ret)
 		return ret;
-	ret = fetch_whole(&nl, &s, c.sets);
+	ret = fetch_whole(&nl, &c);
 	nl_close(&nl);
-	c.mode = s.mode;
-	c.log = s.log != 0;
-	c.profiles = s.profiles;
 	/* A file restore would refuse is worse than none. */
-	if (!ret && !conf_writable(&c, why, sizeof(why))) {
-		fprintf(stderr, "lyncedge: save: the kernel reports %s, unknown to this lyncedge\n",
-			why);
-		ret = EXIT_REFUSED;
-	}
+	if (!ret && !conf_writable(&c, why, sizeof(why)))
+		ret = failure("save: the kernel reports %s, unknown to this lyncedge",
+			      why);
 	if (!ret && json_output) {
 		json_init(&j, stdout);
 		ret = conf_write_json(&j, &c) ? EXIT_REFUSED : finish_json(&j);
 	} else if (!ret && conf_write(stdout, &c)) {
-		fprintf(stderr, "lyncedge: save: cannot write the configuration: %s\n",
-			strerror(errno));
-		ret = EXIT_REFUSED;
+		ret = failure("save: cannot write the configuration: %s",
+			      strerror(errno));
 	}
 	conf_free(&c);
 	return ret;
@@ -98,15 +93,15 @@ static int stage_conf(struct nl *nl, const struct conf *c, const char *ctx)
 		.mode = c->mode, .log = c->log,
 		.set_profiles = true, .profiles = c->profiles,
 	};
-	unsigned int i;
+	unsigned int set;
 	int ret;
 
-	ret = txn_flush(nl, -1, ctx);
-	for (i = 0; !ret && i < LYNCEDGE_SET_COUNT; i++)
-		ret = txn_stage(nl, LYNCEDGE_CMD_ADD_PREFIXES, (uint8_t)i,
-				&c->sets[i], ctx);
+	ret = request_flush(nl, -1, true, ctx);
+	for (set = 0; !ret && set < LYNCEDGE_SET_COUNT; set++)
+		ret = txn_stage(nl, LYNCEDGE_CMD_ADD_PREFIXES, (uint8_t)set,
+				&c->sets[set], ctx);
 	if (!ret)
-		ret = configure(nl, &s, true, ctx);
+		ret = request_configure(nl, &s, true, ctx);
 	return ret;
 }
 
@@ -114,26 +109,26 @@ static int restore_all(const char *file)
 {
 	struct txn_staged staged = { .file = conf_display_name(file) };
 	char msg[CONF_ERRLEN];
+	unsigned int set;
 	struct conf c;
 	struct nl nl;
-	unsigned int i;
 	FILE *f;
 	int ret;
 
-	f = open_input(file);
+	f = conf_open(file);
 	if (!f)
 		return usage_error("restore: cannot open %s: %s", file,
 				   strerror(errno));
 	ret = conf_parse(file, f, &c, msg, sizeof(msg));
-	close_input(f);
+	conf_close(f);
 	if (ret) {
 		conf_free(&c);
 		return usage_error("restore: %s; nothing was changed", msg);
 	}
 
-	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
-		staged.add[i] = &c.sets[i];
-	ret = open_netlink(&nl, "restore");
+	for (set = 0; set < LYNCEDGE_SET_COUNT; set++)
+		staged.add[set] = &c.sets[set];
+	ret = request_open(&nl, "restore");
 	if (!ret) {
 		ret = txn_begin(&nl, "restore");
 		if (!ret)
@@ -156,28 +151,29 @@ static int restore_set(const char *set_arg, const char *file)
 	FILE *f;
 	int set, ret;
 
-	set = parse_set("restore --set", set_arg);
+	set = set_from_name(set_arg);
 	if (set < 0)
-		return EXIT_USAGE;
+		return unknown_name("restore --set", "set", set_arg,
+				    set_names_hint);
 	snprintf(ctx, sizeof(ctx), "restore --set %s",
 		 set_name((unsigned int)set));
-	f = open_input(file);
+	f = conf_open(file);
 	if (!f)
 		return usage_error("%s: cannot open %s: %s", ctx, file,
 				   strerror(errno));
 	ret = prefix_list_parse(file, f, &l, msg, sizeof(msg));
-	close_input(f);
+	conf_close(f);
 	if (ret) {
 		prefix_list_free(&l);
 		return usage_error("%s: %s; nothing was changed", ctx, msg);
 	}
 
 	staged.add[set] = &l;
-	ret = open_netlink(&nl, ctx);
+	ret = request_open(&nl, ctx);
 	if (!ret) {
 		ret = txn_begin(&nl, ctx);
 		if (!ret)
-			ret = txn_flush(&nl, set, ctx);
+			ret = request_flush(&nl, set, true, ctx);
 		if (!ret)
 			ret = txn_stage(&nl, LYNCEDGE_CMD_ADD_PREFIXES,
 					(uint8_t)set, &l, ctx);

@@ -2,102 +2,23 @@
 /* The set commands: add, del, flush, test, list. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <linux/genetlink.h>
 
-#include "cli.h"
+#include "commands.h"
 #include "json.h"
 #include "names.h"
+#include "report.h"
+#include "request.h"
 #include "uapi/lyncedge.h"
 
-/* The largest prefix nest: nest header, ADDR6, LEN. */
-#define PREFIX_NEST_MAX (MNL_ATTR_HDRLEN + MNL_ALIGN(MNL_ATTR_HDRLEN + 16) + \
-			 MNL_ALIGN(MNL_ATTR_HDRLEN + 1))
-
-_Static_assert(MNL_ATTR_HDRLEN + PREFIXES_PER_MSG * PREFIX_NEST_MAX <= 60000,
-	       "LYNCEDGE_A_PREFIXES must stay well below 64 KiB");
-_Static_assert(MNL_ATTR_HDRLEN + PREFIXES_PER_MSG * PREFIX_NEST_MAX + 256 <=
-	       NL_TX_SIZE, "a batch must fit the request buffer");
-
-void put_prefix(struct nlmsghdr *nlh, uint16_t type,
-		       const struct prefix *p, bool with_len)
+/* The set named arg, for command cmd; -1 when unknown (reported). */
+static int parse_set(const char *cmd, const char *arg)
 {
-	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	int set = set_from_name(arg);
 
-	mnl_attr_put(nlh, p->family == AF_INET ? LYNCEDGE_PREFIX_A_ADDR4 :
-						  LYNCEDGE_PREFIX_A_ADDR6,
-		     prefix_addr_size(p), p->addr);
-	if (with_len)
-		mnl_attr_put_u8(nlh, LYNCEDGE_PREFIX_A_LEN, p->len);
-	mnl_attr_nest_end(nlh, nest);
-}
-
-static int get_prefix(const struct nlattr *nest, struct prefix *p)
-{
-	const struct nlattr *tb[LYNCEDGE_PREFIX_A_MAX + 1];
-	const struct nlattr *addr;
-	uint8_t len;
-
-	nl_parse_nested(nest, tb, LYNCEDGE_PREFIX_A_MAX);
-	addr = tb[LYNCEDGE_PREFIX_A_ADDR4];
-	if (!addr == !tb[LYNCEDGE_PREFIX_A_ADDR6])
-		return -1;
-	if (!addr)
-		addr = tb[LYNCEDGE_PREFIX_A_ADDR6];
-	if (!nl_attr_u8(tb[LYNCEDGE_PREFIX_A_LEN], &len))
-		return -1;
-	return prefix_from_wire(p, mnl_attr_get_payload(addr),
-				mnl_attr_get_payload_len(addr), len);
-}
-
-/* The prefix whose nest holds the attribute at offset, or NULL. */
-static const struct prefix *rejected_prefix(const struct nl_error *err,
-					    const uint32_t *offsets,
-					    uint32_t end,
-					    const struct prefix *batch,
-					    size_t count)
-{
-	size_t i;
-
-	if (!err->has_offset || !count || err->offset < offsets[0] ||
-	    err->offset >= end)
-		return NULL;
-	for (i = count; i-- > 0;)
-		if (err->offset >= offsets[i])
-			return &batch[i];
-	return NULL;
-}
-
-/* Up to PREFIXES_PER_MSG prefixes in one message, which is atomic. */
-static int apply_prefixes(struct nl *nl, uint8_t cmd, uint8_t set,
-			  const struct prefix_list *l, const char *ctx)
-{
-	static uint32_t offsets[PREFIXES_PER_MSG];
-	char subject[PREFIX_STRLEN];
-	const struct prefix *bad;
-	struct nlmsghdr *nlh;
-	struct nlattr *nest;
-	struct nl_error err;
-	size_t i;
-
-	nlh = nl_start(nl, cmd, 0);
-	mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, set);
-	nest = mnl_attr_nest_start(nlh, LYNCEDGE_A_PREFIXES);
-	for (i = 0; i < l->n; i++) {
-		offsets[i] = nlh->nlmsg_len;
-		put_prefix(nlh, LYNCEDGE_PREFIXES_A_PREFIX, &l->prefixes[i],
-			   true);
-	}
-	mnl_attr_nest_end(nlh, nest);
-	if (!nl_request(nl, nlh, NULL, NULL, &err))
-		return EXIT_OK;
-	bad = rejected_prefix(&err, offsets, nlh->nlmsg_len, l->prefixes,
-			      l->n);
-	if (bad)
-		prefix_format(bad, subject, sizeof(subject));
-	return request_error(ctx, &err, bad ? subject : NULL, NULL);
+	if (set < 0)
+		unknown_name(cmd, "set", arg, set_names_hint);
+	return set;
 }
 
 /* More than one message holds: one transaction, so still all or nothing. */
@@ -120,45 +41,52 @@ static int apply_in_txn(struct nl *nl, uint8_t cmd, uint8_t set,
 	return ret;
 }
 
-/* Open name ("-" for stdin) for reading; NULL with errno set. */
-FILE *open_input(const char *name)
-{
-	return strcmp(name, "-") ? fopen(name, "r") : stdin;
-}
-
-void close_input(FILE *f)
-{
-	if (f && f != stdin)
-		fclose(f);
-}
-
 /* "add SET -f FILE": the prefix-list file into l. */
 static int read_prefix_file(const char *ctx, const char *name,
 			    struct prefix_list *l)
 {
 	char msg[CONF_ERRLEN];
-	FILE *f = open_input(name);
+	FILE *f = conf_open(name);
 	int ret;
 
 	if (!f)
 		return usage_error("%s: cannot open %s: %s", ctx, name,
 				   strerror(errno));
 	ret = prefix_list_parse(name, f, l, msg, sizeof(msg));
-	close_input(f);
+	conf_close(f);
 	if (ret)
 		return usage_error("%s: %s", ctx, msg);
 	return EXIT_OK;
 }
 
+/* "add SET PREFIX...": the command line into l. */
+static int read_prefix_args(const char *ctx, int argc, char **argv,
+			    struct prefix_list *l)
+{
+	char msg[PREFIX_ERRLEN];
+	struct prefix p;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (prefix_parse(argv[i], &p, msg, sizeof(msg))) {
+			prefix_list_free(l);
+			return usage_error("%s: %s", ctx, msg);
+		}
+		if (prefix_list_add(l, &p, 0)) {
+			prefix_list_free(l);
+			return failure("%s: out of memory", ctx);
+		}
+	}
+	return EXIT_OK;
+}
+
 static int cmd_prefixes(int argc, char **argv, uint8_t cmd)
 {
-	char ctx[64], msg[PREFIX_ERRLEN];
 	struct prefix_list l = { 0 };
 	const char *file = NULL;
-	struct prefix p;
+	char ctx[64];
 	struct nl nl;
 	int set, ret;
-	int i;
 
 	set = parse_set(argv[0], argv[1]);
 	if (set < 0)
@@ -171,28 +99,16 @@ static int cmd_prefixes(int argc, char **argv, uint8_t cmd)
 					   ctx, argv[0]);
 		file = argv[3];
 		ret = read_prefix_file(ctx, file, &l);
-		if (ret)
-			return ret;
 	} else {
-		for (i = 2; i < argc; i++) {
-			if (prefix_parse(argv[i], &p, msg, sizeof(msg))) {
-				prefix_list_free(&l);
-				return usage_error("%s: %s", ctx, msg);
-			}
-			if (prefix_list_add(&l, &p, 0)) {
-				prefix_list_free(&l);
-				fprintf(stderr, "lyncedge: %s: out of memory\n", ctx);
-				return EXIT_REFUSED;
-			}
-		}
+		ret = read_prefix_args(ctx, argc - 2, argv + 2, &l);
 	}
-	if (!l.n)
-		return EXIT_OK;
+	if (ret || !l.n)
+		return ret;
 
-	ret = open_netlink(&nl, ctx);
+	ret = request_open(&nl, ctx);
 	if (ret == EXIT_OK) {
 		if (!file && l.n <= PREFIXES_PER_MSG)
-			ret = apply_prefixes(&nl, cmd, (uint8_t)set, &l, ctx);
+			ret = request_prefixes(&nl, cmd, (uint8_t)set, &l, ctx);
 		else
 			ret = apply_in_txn(&nl, cmd, (uint8_t)set, &l,
 					   file ? conf_display_name(file) : NULL,
@@ -215,57 +131,37 @@ int cmd_del(int argc, char **argv)
 
 int cmd_flush(int argc, char **argv)
 {
-	char ctx[64], echo[ECHO_MAX + 4];
-	struct nlmsghdr *nlh;
+	char ctx[64], expected[128];
 	struct nl nl;
 	int set = -1, ret;
 
 	(void)argc;
 	if (strcmp(argv[1], "all")) {
 		set = set_from_name(argv[1]);
-		if (set < 0)
-			return usage_error("flush: unknown set '%s' (expected %s, or all)",
-					   echo_arg(argv[1], echo, sizeof(echo)),
-					   set_names_hint);
+		if (set < 0) {
+			snprintf(expected, sizeof(expected), "%s, or all",
+				 set_names_hint);
+			return unknown_name("flush", "set", argv[1], expected);
+		}
 	}
 	snprintf(ctx, sizeof(ctx), "flush %s",
 		 set < 0 ? "all" : set_name((unsigned int)set));
 
-	ret = open_netlink(&nl, ctx);
+	ret = request_open(&nl, ctx);
 	if (ret)
 		return ret;
-	nlh = nl_start(&nl, LYNCEDGE_CMD_FLUSH_SET, 0);
-	if (set >= 0)
-		mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, (uint8_t)set);
-	ret = simple_request(&nl, nlh, ctx, NULL);
+	ret = request_flush(&nl, set, false, ctx);
 	nl_close(&nl);
 	return ret;
-}
-
-static int test_cb(const struct nlmsghdr *nlh, void *data)
-{
-	int *member = data;
-	const struct nlattr *attr;
-	uint8_t v;
-
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
-		if (mnl_attr_get_type(attr) != LYNCEDGE_A_MEMBER)
-			continue;
-		if (!nl_attr_u8(attr, &v))
-			return -1;
-		*member = v != 0;
-	}
-	return 0;
 }
 
 int cmd_test(int argc, char **argv)
 {
 	char ctx[64], msg[PREFIX_ERRLEN], text[PREFIX_STRLEN];
 	struct prefix address;
-	struct nlmsghdr *nlh;
-	struct nl_error err;
+	bool member = false;
 	struct nl nl;
-	int set, ret, member = -1;
+	int set, ret;
 
 	(void)argc;
 	set = parse_set(argv[0], argv[1]);
@@ -275,96 +171,41 @@ int cmd_test(int argc, char **argv)
 	if (address_parse(argv[2], &address, msg, sizeof(msg)))
 		return usage_error("%s: %s", ctx, msg);
 
-	ret = open_netlink(&nl, ctx);
+	ret = request_open(&nl, ctx);
 	if (ret)
 		return ret;
-	nlh = nl_start(&nl, LYNCEDGE_CMD_TEST_ADDRESS, 0);
-	mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, (uint8_t)set);
-	put_prefix(nlh, LYNCEDGE_A_ADDRESS, &address, false);
-	if (nl_request(&nl, nlh, test_cb, &member, &err)) {
-		ret = request_error(ctx, &err, NULL, NULL);
-	} else if (member < 0) {
-		err.error = EPROTO;
-		snprintf(err.msg, sizeof(err.msg),
-			 "the kernel's reply has no member flag");
-		ret = request_error(ctx, &err, NULL, NULL);
-	} else {
-		printf("%s is %sin %s\n",
-		       prefix_format(&address, text, sizeof(text)),
-		       member ? "" : "not ", set_name((unsigned int)set));
-		ret = member ? EXIT_OK : EXIT_REFUSED;
-	}
+	ret = request_test(&nl, (uint8_t)set, &address, &member, ctx);
 	nl_close(&nl);
-	return ret;
+	if (ret)
+		return ret;
+	printf("%s is %sin %s\n", prefix_format(&address, text, sizeof(text)),
+	       member ? "" : "not ", set_name((unsigned int)set));
+	return member ? EXIT_OK : EXIT_REFUSED;
 }
 
-struct fetch_state {
-	uint8_t set;
-	bool nomem;
-	struct prefix_list *out;
-};
-
-static int fetch_cb(const struct nlmsghdr *nlh, void *data)
+static int print_list_json(const char *set, const struct prefix_list *l)
 {
-	struct fetch_state *st = data;
-	const struct nlattr *attr, *nest;
-	struct prefix p;
-	uint8_t set;
+	char text[PREFIX_STRLEN];
+	struct json j;
+	size_t i;
 
-	mnl_attr_for_each(attr, nlh, GENL_HDRLEN) {
-		switch (mnl_attr_get_type(attr)) {
-		case LYNCEDGE_A_SET:
-			if (!nl_attr_u8(attr, &set) || set != st->set)
-				return -1;
-			break;
-		case LYNCEDGE_A_PREFIXES:
-			mnl_attr_for_each_nested(nest, attr) {
-				if (mnl_attr_get_type(nest) !=
-				    LYNCEDGE_PREFIXES_A_PREFIX)
-					continue;
-				if (get_prefix(nest, &p))
-					return -1;
-				if (prefix_list_add(st->out, &p, 0)) {
-					st->nomem = true;
-					return -1;
-				}
-			}
-			break;
-		}
-	}
-	return 0;
-}
-
-static void fetch_reset(void *data)
-{
-	struct fetch_state *st = data;
-
-	st->out->n = 0;
-}
-
-int fetch_set(struct nl *nl, uint8_t set, struct prefix_list *out,
-	      struct nl_error *err)
-{
-	struct fetch_state st = { .set = set, .out = out };
-	struct nlmsghdr *nlh;
-
-	nlh = nl_start(nl, LYNCEDGE_CMD_GET_PREFIXES, NLM_F_DUMP);
-	mnl_attr_put_u8(nlh, LYNCEDGE_A_SET, set);
-	if (!nl_dump(nl, nlh, fetch_cb, fetch_reset, &st, err))
-		return 0;
-	if (st.nomem) {
-		err->error = ENOMEM;
-		err->msg[0] = '\0';
-	}
-	return -1;
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_kv_string(&j, "set", set);
+	json_key(&j, "prefixes");
+	json_array_begin(&j);
+	for (i = 0; i < l->n; i++)
+		json_string(&j, prefix_format(&l->prefixes[i], text,
+					      sizeof(text)));
+	json_array_end(&j);
+	json_object_end(&j);
+	return finish_json(&j);
 }
 
 int cmd_list(int argc, char **argv)
 {
-	char ctx[64], text[PREFIX_STRLEN];
 	struct prefix_list l = { 0 };
-	struct nl_error err;
-	struct json j;
+	char ctx[64], text[PREFIX_STRLEN];
 	struct nl nl;
 	int set, ret;
 	size_t i;
@@ -375,29 +216,18 @@ int cmd_list(int argc, char **argv)
 		return EXIT_USAGE;
 	snprintf(ctx, sizeof(ctx), "list %s", set_name((unsigned int)set));
 
-	ret = open_netlink(&nl, ctx);
+	ret = request_open(&nl, ctx);
 	if (ret)
 		return ret;
-	if (fetch_set(&nl, (uint8_t)set, &l, &err)) {
-		ret = request_error(ctx, &err, NULL, NULL);
-	} else if (json_output) {
-		json_init(&j, stdout);
-		json_object_begin(&j);
-		json_kv_string(&j, "set", set_name((unsigned int)set));
-		json_key(&j, "prefixes");
-		json_array_begin(&j);
-		for (i = 0; i < l.n; i++)
-			json_string(&j, prefix_format(&l.prefixes[i], text,
-						      sizeof(text)));
-		json_array_end(&j);
-		json_object_end(&j);
-		ret = finish_json(&j);
-	} else {
+	ret = fetch_set(&nl, (uint8_t)set, &l, ctx, NULL);
+	nl_close(&nl);
+	if (!ret && json_output) {
+		ret = print_list_json(set_name((unsigned int)set), &l);
+	} else if (!ret) {
 		for (i = 0; i < l.n; i++)
 			printf("%s\n", prefix_format(&l.prefixes[i], text,
 						     sizeof(text)));
 	}
-	nl_close(&nl);
 	prefix_list_free(&l);
 	return ret;
 }
