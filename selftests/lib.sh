@@ -72,6 +72,9 @@ GW=
 LISTEN_SPECS="tcp:443 tcp:3478 tcp:5061 tcp:40000 tcp:49999-50000
 	      tcp:59999-60000 udp:443 udp:3478 udp:5061 udp:40000"
 
+# The hosts' ephemeral ports: below the A/V range (see topo_create).
+EPHEMERAL_PORTS="32768 49999"
+
 RUN_ID=$(mktemp -u XXXXXX)
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/lyncedge-selftest.XXXXXX")
 ALL_NS=()
@@ -181,16 +184,21 @@ require_module() {
 	skip_all "nf_lyncedge is not loaded (run inside the VM: make vmtest)"
 }
 
-# The probe tool, built on first use into build/selftests.
+# The host tools, built on first use into build/selftests (make decides
+# what is stale): the probe, and table-rows, which prints the module's rows
+# from module/table.c for the tests' models of the table.
 PROBE=
-build_probe() {
+TABLE_ROWS=
+build_tools() {
 	local out=${PROBE_DIR:-$REPO_DIR/build/selftests}
 
 	PROBE=$out/probe
-	if [ ! -x "$PROBE" ] || [ "$SELFTESTS_DIR/tools/probe.c" -nt "$PROBE" ]; then
-		command -v "${CC:-gcc}" >/dev/null || skip_all "no C compiler to build the probe tool"
+	TABLE_ROWS=$out/table-rows
+	export TABLE_ROWS
+	if ! make -s -q -C "$SELFTESTS_DIR/tools" OUT="$out" 2>/dev/null; then
+		command -v "${CC:-gcc}" >/dev/null || skip_all "no C compiler to build selftests/tools"
 		make -s -C "$SELFTESTS_DIR/tools" OUT="$out" >&2 ||
-			skip_all "cannot build selftests/tools/probe"
+			skip_all "cannot build selftests/tools (probe, table-rows)"
 	fi
 }
 
@@ -201,7 +209,7 @@ lib_init() {
 	require_tool ip
 	find_lyncedge
 	require_module
-	build_probe
+	build_tools
 }
 
 cleanup() {
@@ -289,6 +297,15 @@ topo_create() {
 	} | ip -n "$GW" -b - || return 1
 	in_ns "$GW" sysctl -qw net.ipv4.ip_forward=1 \
 		net.ipv6.conf.all.forwarding=1 >/dev/null
+	# Rows 4, E9 and E10 also read the source port, in the A/V range
+	# 50000-59999, which the kernel's default ephemeral range covers: a
+	# host's connect() would then match those rows by chance. Keep the
+	# ephemeral ports below it; a test that wants the source-port reading
+	# picks its port.
+	for h in $HOSTS; do
+		in_ns "${NS[$h]}" sysctl -qw net.ipv4.ip_local_port_range="$EPHEMERAL_PORTS" \
+			>/dev/null || return 1
+	done
 }
 
 topo_save() {
@@ -354,28 +371,46 @@ le_show() {
 	LE_SHOW=$(le -n "${1:-$GW}" show) || { diag "lyncedge show failed"; return 1; }
 }
 
-# Parse "lyncedge show" text into the associative array CTR: mode,
-# rule1..rule6 and rule1_bytes.., norule, invalid, malformed (+ _bytes),
-# state, state_bytes, and per set SET (total), SET_4, SET_6. Pure bash: a
-# process per accessor would cost seconds per case under TCG.
+# Every set, in the order show lists them; and the profiles a gateway can
+# enable besides pic, which is always on.
+ALL_SETS="edge partners clients messenger access webconf av"
+OPTIONAL_PROFILES="base remote-users federation xmpp ocs2007"
+
+# Parse "lyncedge show" text into the associative array CTR: mode, log,
+# profiles (" pic base ... ", the enabled ones between spaces), for each
+# row of an enabled profile rule<LABEL> (rule1..rule6 for pic's, ruleE9,
+# ruleE7/F1, ...) and rule<LABEL>_bytes, norule, invalid, malformed (+
+# _bytes), state, state_bytes, and per set SET (total), SET_4, SET_6.
+# CTR_KEYS lists the packet counters found, rows first, in show's order.
+# Pure bash: a process per accessor would cost seconds per case under TCG.
 declare -A CTR=()
+CTR_KEYS=()
 # shellcheck disable=SC2120
 le_parse() {
 	local line re_rule re_deny re_set re_state
 	CTR=()
-	re_rule='^  ([1-6])  .* ([0-9]+) +([0-9]+)$'
+	CTR_KEYS=()
+	# "    LABEL SERVICE PROTO PORT MATCH FROM TO PACKETS BYTES", under
+	# the "  profile NAME" line of its profile.
+	re_rule='^    ([^ ]+) +[^ ]+ +(tcp|udp) +[0-9-]+ +[^ ]+ +[^ ]+ +[^ ]+ +([0-9]+) +([0-9]+)$'
 	re_deny='^  (no-rule|invalid|malformed) +packets ([0-9]+) bytes ([0-9]+)$'
-	re_set='^  (edge|partners|clients|messenger) +([0-9]+) prefix(es)? \(([0-9]+) IPv4, ([0-9]+) IPv6\)$'
+	re_set='^  ([a-z]+) +([0-9]+) prefix(es)? \(([0-9]+) IPv4, ([0-9]+) IPv6\)$'
 	re_state='^accepted by conntrack state \(established, related\): packets ([0-9]+) bytes ([0-9]+)$'
 	while IFS= read -r line; do
 		if [[ $line =~ ^mode:\ (off|monitor|enforce)$ ]]; then
 			CTR[mode]=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^log:\ (on|off)$ ]]; then
+			CTR[log]=${BASH_REMATCH[1]}
+		elif [[ $line =~ ^profiles:(.*)$ ]]; then
+			CTR[profiles]="${BASH_REMATCH[1]} "
 		elif [[ $line =~ $re_rule ]]; then
-			CTR[rule${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
-			CTR[rule${BASH_REMATCH[1]}_bytes]=${BASH_REMATCH[3]}
+			CTR[rule${BASH_REMATCH[1]}]=${BASH_REMATCH[3]}
+			CTR[rule${BASH_REMATCH[1]}_bytes]=${BASH_REMATCH[4]}
+			CTR_KEYS+=("rule${BASH_REMATCH[1]}")
 		elif [[ $line =~ $re_deny ]]; then
 			CTR[${BASH_REMATCH[1]//-/}]=${BASH_REMATCH[2]}
 			CTR[${BASH_REMATCH[1]//-/}_bytes]=${BASH_REMATCH[3]}
+			CTR_KEYS+=("${BASH_REMATCH[1]//-/}")
 		elif [[ $line =~ $re_set ]]; then
 			CTR[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
 			CTR[${BASH_REMATCH[1]}_4]=${BASH_REMATCH[4]}
@@ -383,6 +418,7 @@ le_parse() {
 		elif [[ $line =~ $re_state ]]; then
 			CTR[state]=${BASH_REMATCH[1]}
 			CTR[state_bytes]=${BASH_REMATCH[2]}
+			CTR_KEYS+=(state)
 		fi
 	done <<< "${1-$LE_SHOW}"
 }
@@ -398,17 +434,18 @@ state_packets() { ctr_get state; }
 state_bytes() { ctr_get state_bytes; }
 set_size() { ctr_get "$1"; }
 
+# The packet counters of a pic-only configuration, as show lists them.
 COUNTER_KEYS="rule1 rule2 rule3 rule4 rule5 rule6 norule invalid malformed state"
 
 # expect_explain PROTO FAMILY SRC DST PORT WANT [SPORT]: "lyncedge explain"
 # in the gateway judges the flow as its real packets are judged. WANT is
-# "row N", "denied" (no-rule) or "untouched".
+# "row LABEL" (the row that allows it), "denied" (no-rule) or "untouched".
 expect_explain() {
 	local proto=$1 f=$2 src=$3 dst=$4 port=$5 want=$6 sport=() out
 	[ $# -ge 7 ] && sport=("$7")
 	out=$(le explain "$proto" "$(addr "$f" "$src")" "${sport[@]}" "$(addr "$f" "$dst")" "$port" 2>&1)
 	case $want in
-	row*) [[ $out == *": allowed by $want" ]] ;;
+	row*) [[ $out == *": allowed by $want of profile "* ]] ;;
 	denied) [[ $out == *": denied (no-rule); "* ]] ;;
 	untouched) [[ $out == *": not edge traffic, passes untouched" ]] ;;
 	esac || fail "explain $proto $src -> $dst:$port: '$out', want $want"
@@ -419,24 +456,30 @@ expect_explain() {
 config_state() {
 	local s
 	le show
-	for s in edge partners clients messenger; do
+	for s in $ALL_SETS; do
 		echo "== $s"
 		le list "$s" | sort
 	done
 }
 
 # expect_pristine NAMESPACE: what a namespace the module never configured,
-# or a freshly loaded module, shows: mode off, four empty sets (show and
-# list agree) and every counter at zero, packets and bytes.
+# or a freshly loaded module, shows: mode off, log off, only pic enabled,
+# every set empty (show and list agree) and every counter at zero, packets
+# and bytes.
 expect_pristine() {
 	local ns=$1 k
 	le_show "$ns" || { fail "$ns: lyncedge show failed"; return; }
 	le_parse
 	[ "${CTR[mode]:-}" = off ] || fail "$ns: mode '${CTR[mode]:-}', want off"
-	for k in edge partners clients messenger; do
+	[ "${CTR[log]:-}" = off ] || fail "$ns: log '${CTR[log]:-}', want off"
+	[ "${CTR[profiles]:-}" = " pic " ] ||
+		fail "$ns: profiles '${CTR[profiles]:-}', want ' pic '"
+	for k in $ALL_SETS; do
 		[ "${CTR[$k]:-}" = 0 ] || fail "$ns: set $k has '${CTR[$k]:-}' prefixes, want 0"
 		[ -z "$(le -n "$ns" list $k)" ] || fail "$ns: list $k is not empty"
 	done
+	[ "${CTR_KEYS[*]}" = "$COUNTER_KEYS" ] ||
+		fail "$ns: show lists the counters '${CTR_KEYS[*]}', want '$COUNTER_KEYS'"
 	for k in $COUNTER_KEYS; do
 		[ "${CTR[$k]:-}" = 0 ] && [ "${CTR[${k}_bytes]:-}" = 0 ] ||
 			fail "$ns: counter $k is '${CTR[$k]:-}/${CTR[${k}_bytes]:-}', want 0/0"
@@ -459,10 +502,12 @@ counters_mark() {
 }
 
 # expect_counters [KEY=SPEC...]: compare the counters' change since
-# counters_mark. KEY is a COUNTER_KEYS name (packets) or NAME_bytes; SPEC
-# is N (exactly), N+ (at least N) or * (anything). Packet counters not
-# named must not move (bytes follow their packets); "state" is free unless
-# named. So a case also proves that no other row or reason counted.
+# counters_mark. KEY is a packet counter as le_parse names it (rule1,
+# ruleE9, norule, state, ...) or NAME_bytes; SPEC is N (exactly), N+ (at
+# least N) or * (anything). Packet counters not named, those of every row
+# show lists (the enabled profiles') included, must not move (bytes follow
+# their packets); "state" is free unless named. So a case also proves that
+# no other row or reason counted.
 expect_counters() {
 	local -A spec_of=()
 	local arg k spec d
@@ -472,8 +517,11 @@ expect_counters() {
 	done
 	le_show "$MARK_NS" || { fail "cannot read counters"; return 1; }
 	le_parse
-	for k in $COUNTER_KEYS; do
-		: "${spec_of[$k]:=$([ "$k" = state ] && echo '*' || echo 0)}"
+	for k in "${CTR_KEYS[@]}"; do
+		if [ -z "${spec_of[$k]:-}" ]; then
+			spec_of[$k]=0
+			[ "$k" = state ] && spec_of[$k]='*'
+		fi
 		[ "${spec_of[$k]}" = 0 ] && : "${spec_of[${k}_bytes]:=0}"
 		: "${spec_of[${k}_bytes]:=*}"
 	done
