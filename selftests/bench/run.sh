@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh: "make bench". One run, every figure side by side:
-#   1. on the host, the matching core against a linear scan (core.csv);
+#   1. on the host, the matching core against a linear scan (core.csv),
+#      and the verdict per new flow with pic alone and with every profile
+#      (verdict.csv, verdict_classes.csv);
 #   2. in one VM boot, the forwarding benchmark (forward.sh: no filter,
 #      conntrack only, lyncedge, nftables, iptables + ipset, and set
 #      sizes from 10 to 100,000) and the control plane (control.sh: load
@@ -42,6 +44,9 @@ make -s -C selftests/bench >/dev/null
 
 echo "bench: host micro-benchmark of the matching core" >&2
 make -s -C selftests/bench core-csv OUT="$out/core.csv"
+echo "bench: host micro-benchmark of the verdict, pic alone and every profile" >&2
+make -s -C selftests/bench verdict-csv VERDICT_OUT="$out/verdict.csv" \
+	VERDICT_CLASSES_OUT="$out/verdict_classes.csv"
 
 echo "bench: VM ($kernel): forwarding, then control plane" >&2
 # The VM writes straight into the results folder (shared at the same path).
