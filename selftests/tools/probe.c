@@ -6,20 +6,23 @@
  * more than the traffic itself, so this replaces what would otherwise be
  * python3 or a pipeline of socat/nc calls.
  *
- *   probe tcp-connect [-x] [-s SPORT] [-t MS] [-d BYTES] ADDR PORT
+ *   probe tcp-connect [-x] [-b SRC] [-s SPORT] [-t MS] [-d BYTES] ADDR PORT
  *       Connect; with -d, also send BYTES and read them back (data both ways).
  *       -x (here and for udp-*): every packet carries IPv4 options (4 bytes)
  *       or an IPv6 destination options header (8 bytes), so the transport
  *       header is not where a fixed-size IP header would put it.
- *   probe tcp-session [-s SPORT] [-t MS] ADDR PORT
+ *       -b (here and for tcp-session and udp-*): send from the local
+ *       address SRC, for a host that holds several (an Edge Server's
+ *       Access, Web Conferencing and A/V addresses).
+ *   probe tcp-session [-b SRC] [-s SPORT] [-t MS] ADDR PORT
  *       Connect, print "connected", then for each line read on stdin send it,
  *       wait for its echo and print "ok" (or the result word of the failure).
  *       Lets a test keep a connection open across configuration changes.
- *   probe udp-send [-x] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT
+ *   probe udp-send [-x] [-b SRC] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT
  *       Send COUNT datagrams of LEN payload bytes, expect no answer.
- *   probe udp-request [-x] [-l LEN] [-s SPORT] [-t MS] ADDR PORT
+ *   probe udp-request [-x] [-b SRC] [-l LEN] [-s SPORT] [-t MS] ADDR PORT
  *       Send one datagram and wait for its echo (or an ICMP error).
- *   probe udp-flows [-x] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT
+ *   probe udp-flows [-x] [-b SRC] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT
  *       Send COUNT datagrams (default 1), each from a socket of its own
  *       bound to the next source port (SPORT, default 20000, then SPORT+1,
  *       ...), so that every datagram is the first of a new conntrack flow.
@@ -105,11 +108,11 @@ static void __attribute__((format(printf, 1, 2))) warnx(const char *fmt, ...)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: probe tcp-connect [-x] [-s SPORT] [-t MS] [-d BYTES] ADDR PORT\n"
-		"       probe tcp-session [-s SPORT] [-t MS] ADDR PORT\n"
-		"       probe udp-send [-x] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT\n"
-		"       probe udp-request [-x] [-l LEN] [-s SPORT] [-t MS] ADDR PORT\n"
-		"       probe udp-flows [-x] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT\n"
+		"usage: probe tcp-connect [-x] [-b SRC] [-s SPORT] [-t MS] [-d BYTES] ADDR PORT\n"
+		"       probe tcp-session [-b SRC] [-s SPORT] [-t MS] ADDR PORT\n"
+		"       probe udp-send [-x] [-b SRC] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT\n"
+		"       probe udp-request [-x] [-b SRC] [-l LEN] [-s SPORT] [-t MS] ADDR PORT\n"
+		"       probe udp-flows [-x] [-b SRC] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT\n"
 		"       probe icmp-echo [-t MS] ADDR\n"
 		"       probe tcp-raw [-f FLAGS] [-s SPORT] [-L LEN] SRC DST PORT\n"
 		"       probe listen [-F] [-o LOGFILE] tcp|udp:PORT[-PORT]...\n"
@@ -259,6 +262,9 @@ static void set_ip_options(int fd, int family)
 	}
 }
 
+/* -b: the local address client sockets send from (NULL: the kernel's). */
+static const char *bind_addr;
+
 static int socket_for(int family, int type, int sport)
 {
 	struct sockaddr_storage ss;
@@ -272,14 +278,22 @@ static int socket_for(int family, int type, int sport)
 	}
 	if (ip_options)
 		set_ip_options(fd, family);
-	if (sport) {
+	if (sport || bind_addr) {
 		/* The port may be a server's too (probe listen sets both). */
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-		parse_addr(family == AF_INET ? "0.0.0.0" : "::", sport, &ss,
+		parse_addr(bind_addr ? bind_addr :
+			   family == AF_INET ? "0.0.0.0" : "::", sport, &ss,
 			   &len);
+		if (ss.ss_family != family) {
+			warnx("source address %s is not of the destination's family",
+			      bind_addr);
+			exit(PROBE_USAGE);
+		}
 		if (bind(fd, (struct sockaddr *)&ss, len)) {
-			warnx("bind to port %d: %s", sport, strerror(errno));
+			warnx("bind to %s port %d: %s",
+			      bind_addr ? bind_addr : "any address", sport,
+			      strerror(errno));
 			exit(PROBE_ERROR);
 		}
 	}
@@ -311,6 +325,9 @@ static void parse_client(int argc, char **argv, const char *optstring,
 		switch (c) {
 		case 's':
 			o->sport = parse_num(optarg, 1, 65535, "source port");
+			break;
+		case 'b':
+			bind_addr = optarg;
 			break;
 		case 'x':
 			ip_options = true;
@@ -406,7 +423,7 @@ static int cmd_tcp_connect(int argc, char **argv)
 	char *buf;
 	int fd;
 
-	parse_client(argc, argv, "xs:t:d:", &o);
+	parse_client(argc, argv, "xb:s:t:d:", &o);
 	fd = tcp_connect(&o);
 	if (fd < 0)
 		return -fd;
@@ -428,7 +445,7 @@ static int cmd_tcp_session(int argc, char **argv)
 	char line[1024];
 	int fd;
 
-	parse_client(argc, argv, "s:t:", &o);
+	parse_client(argc, argv, "b:s:t:", &o);
 	fd = tcp_connect(&o);
 	if (fd < 0) {
 		printf("%s\n", status_word(-fd));
@@ -453,7 +470,7 @@ static int cmd_udp_send(int argc, char **argv)
 	long i;
 	int fd;
 
-	parse_client(argc, argv, "xn:l:s:i:", &o);
+	parse_client(argc, argv, "xb:n:l:s:i:", &o);
 	fd = socket_for(o.dst.ss_family, SOCK_DGRAM, o.sport);
 	buf = malloc(o.len);
 	if (!buf)
@@ -481,7 +498,7 @@ static int cmd_udp_request(int argc, char **argv)
 	ssize_t n;
 	int fd;
 
-	parse_client(argc, argv, "xl:s:t:", &o);
+	parse_client(argc, argv, "xb:l:s:t:", &o);
 	fd = socket_for(o.dst.ss_family, SOCK_DGRAM, o.sport);
 	/* Connected, so that ICMP errors come back as ECONNREFUSED etc. */
 	if (connect(fd, (struct sockaddr *)&o.dst, o.dst_len))
@@ -519,7 +536,7 @@ static int cmd_udp_flows(int argc, char **argv)
 	char *buf;
 	int fd;
 
-	parse_client(argc, argv, "xn:l:s:i:", &o);
+	parse_client(argc, argv, "xb:n:l:s:i:", &o);
 	if (!o.sport)
 		o.sport = 20000;
 	if (o.sport + o.count - 1 > 65535) {
@@ -854,36 +871,68 @@ static void serve_udp(struct server *s, int fd)
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
 	};
+	union {
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} reply_ctl;
+	struct msghdr reply = {
+		.msg_name = &from,
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
 	struct sockaddr_in6 local;
 	socklen_t local_len = sizeof(local);
-	struct cmsghdr *cm;
+	struct cmsghdr *cm, *rcm;
 	ssize_t n;
 
 	n = recvmsg(fd, &msg, MSG_DONTWAIT);
 	if (n < 0)
 		return;
 	getsockname(fd, (struct sockaddr *)&local, &local_len);
+	memset(&reply_ctl, 0, sizeof(reply_ctl));
+	rcm = (struct cmsghdr *)reply_ctl.buf;
 	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo *pi = (void *)CMSG_DATA(cm);
 			struct sockaddr_in *sin = (struct sockaddr_in *)&to;
+			struct in_pktinfo rpi = { .ipi_spec_dst = pi->ipi_addr };
 
 			sin->sin_family = AF_INET;
 			sin->sin_addr = pi->ipi_addr;
 			sin->sin_port = local.sin6_port;
+			rcm->cmsg_level = IPPROTO_IP;
+			rcm->cmsg_type = IP_PKTINFO;
+			rcm->cmsg_len = CMSG_LEN(sizeof(rpi));
+			memcpy(CMSG_DATA(rcm), &rpi, sizeof(rpi));
+			reply.msg_control = reply_ctl.buf;
+			reply.msg_controllen = CMSG_SPACE(sizeof(rpi));
 		} else if (cm->cmsg_level == IPPROTO_IPV6 &&
 			   cm->cmsg_type == IPV6_PKTINFO) {
 			struct in6_pktinfo *pi = (void *)CMSG_DATA(cm);
 			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to;
+			struct in6_pktinfo rpi = { .ipi6_addr = pi->ipi6_addr };
 
 			sin6->sin6_family = AF_INET6;
 			sin6->sin6_addr = pi->ipi6_addr;
 			sin6->sin6_port = local.sin6_port;
+			rcm->cmsg_level = IPPROTO_IPV6;
+			rcm->cmsg_type = IPV6_PKTINFO;
+			rcm->cmsg_len = CMSG_LEN(sizeof(rpi));
+			memcpy(CMSG_DATA(rcm), &rpi, sizeof(rpi));
+			reply.msg_control = reply_ctl.buf;
+			reply.msg_controllen = CMSG_SPACE(sizeof(rpi));
 		}
 	}
 	log_flow(s, "udp", &from, &to, n);
-	if (n > 0 && buf[0] == '?')
-		sendto(fd, buf, n, 0, (struct sockaddr *)&from, msg.msg_namelen);
+	if (n > 0 && buf[0] == '?') {
+		/*
+		 * From the address the datagram came to: on a host with
+		 * several (an Edge's role addresses) the kernel would pick
+		 * its own, and conntrack would not take the echo for a reply.
+		 */
+		iov.iov_len = n;
+		reply.msg_namelen = msg.msg_namelen;
+		sendmsg(fd, &reply, 0);
+	}
 }
 
 static void serve_tcp_accept(struct server *s, int fd)
