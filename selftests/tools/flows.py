@@ -2,27 +2,54 @@
 # SPDX-License-Identifier: GPL-2.0
 """flows.py - random configurations and flows for selftests/explain.sh.
 
-  flows.py gen SEED COUNT CONFIG FLOWS
-      Write a random configuration (CONFIG, the restore format: "SET PREFIX"
-      lines) and the flows to try (FLOWS), both decided by SEED alone. FLOWS
-      has one line per flow:
-          NAME FAMILY PROTO SRC SPORT DST DPORT WITH-SPORT MODEL
-      NAME is "rowN-F" (a flow row N allows, family F), "rowN-F-deny" (the
-      same pair on a port no row has) or "sample" (COUNT of them). WITH-SPORT
-      is 1 when explain is to be given the source port. MODEL is the verdict
-      of a model of the table written here, independent of the module's
-      code: "allow:N", "deny" or "not-edge".
-  flows.py send IFNAME MAC FLOWS
-      Send each flow's first packet (TCP SYN or UDP datagram), source
-      address spoofed, as an Ethernet frame to MAC out of IFNAME, then an
-      end marker (UDP END_SRC:9 -> END_DST:9, in no set).
-  flows.py capture IFNAME OUT READY [TIMEOUT]
+  flows.py gen SEED COUNT DIR
+      Write into DIR, decided by SEED alone, one random configuration per
+      combination of the optional profiles (pic is always on), and the
+      flows to try under it:
+        DIR/combos    one line per combination: "K PROFILES ROLES", K from
+                      0, PROFILES the enabled ones ("pic,base"), ROLES the
+                      role sets loaded ("access,av", or "-": all stand for
+                      edge)
+        DIR/config.K  the configuration, in the restore format: "mode
+                      enforce", "profile NAME" lines, "SET PREFIX" lines.
+                      The peer and edge sets are the same in every one;
+                      the role sets are loaded or left empty per
+                      combination, all three in the last one
+        DIR/flows.K   one line per flow:
+                        NAME FAMILY PROTO SRC SPORT DST DPORT WITH-SPORT MODEL
+      In the last combination (every profile on) NAME is "row:LABEL:F" (a
+      flow that row allows by its destination port, family F),
+      "row:LABEL:F:sport" (one it allows by its source port, for the rows
+      that read it) and "row:LABEL:F:deny" (the same addresses on a port
+      that no row allows); every other flow is "sample", COUNT of them
+      over all combinations. WITH-SPORT is 1 when explain is to be given
+      the source port (when it is not, the port is outside every range a
+      row reads it in). MODEL is the verdict of a model of the table
+      written here: "allow:LABEL:dport" or "allow:LABEL:sport" (the row
+      and the port that matched), "deny" or "not-edge".
+  flows.py serve IFNAME MAC DIR
+      For each line K read on stdin, send the first packet (TCP SYN or UDP
+      datagram, source address spoofed) of each flow of DIR/flows.K as an
+      Ethernet frame to MAC out of IFNAME, then combination K's end marker
+      (UDP END_SRC:1000+K -> END_DST:9). "stop" sends the last marker
+      (UDP END_SRC:9 -> END_DST:9) and ends.
+  flows.py capture IFNAME OUT [TIMEOUT]
       Record every TCP/UDP packet IFNAME receives as "PROTO SRC SPORT DST
       DPORT" in OUT; the stack may drop them after (foreign destinations),
-      the packet socket sees them first. Creates READY once listening; stops
-      1 s after the end marker (or TIMEOUT s, default 300, after start) and
-      ends OUT with "end SEEN DROPS" (SEEN 1 when the marker came, DROPS the
-      packets the socket itself lost).
+      the packet socket sees them first. Prints "ready" on stdout once
+      listening and "end K" when combination K's end marker arrives; stops
+      1 s after the last marker (or TIMEOUT s, default 900, after start)
+      and ends OUT with "end SEEN DROPS" (SEEN 1 when the last marker came,
+      DROPS the packets the socket itself lost).
+
+The rows come from the module's table through table-rows ($TABLE_ROWS,
+else build/selftests/table-rows): index, profile, label, proto, port
+range, whether the row reads the source port too, source and destination.
+What the model adds is the README's reading of them, written here
+independently of the module's code: rows match in index order, first match
+wins, only those of enabled profiles; an empty role set (access, webconf,
+av) stands for edge; "any" is every address; a packet is the module's
+business when one of its addresses is in edge or a role set.
 
 Addresses are written as Python's ipaddress module writes them, which is
 RFC 5952 like inet_ntop(). Only the standard library: no scapy.
@@ -32,28 +59,58 @@ import os
 import random
 import socket
 import struct
+import subprocess
 import sys
 import time
 
 END_SRC = "10.99.2.1"
 END_DST = "10.99.3.1"
+LAST_MARKER_SPORT = 9
+MARKER_SPORT_BASE = 1000
 
-SETS = ("edge", "partners", "clients", "messenger")
-# The table (the reference's rows): proto, dport range, source, destination.
-ROWS = (
-    ("tcp", 5061, 5061, "partners", "edge"),
-    ("tcp", 5061, 5061, "edge", "partners"),
-    ("tcp", 443, 443, "clients", "edge"),
-    ("tcp", 50000, 59999, "edge", "messenger"),
-    ("udp", 3478, 3478, "edge", "messenger"),
-    ("udp", 3478, 3478, "messenger", "edge"),
-)
-# A port no row has, per row: the denied twin of each row's flow.
-OFF_PORT = {1: 5060, 2: 5062, 3: 444, 4: (60000, 49999), 5: 3479, 6: 3477}
-PORTS = (5061, 443, 3478, 50000, 59999, 60000, 49999,
-         5060, 5062, 442, 444, 3477, 3479, 55555)
+PEER_SETS = ("partners", "clients", "messenger")
+ROLE_SETS = ("access", "webconf", "av")
+# The sets whose addresses make a packet the module's business.
+EDGE_SIDE = ("edge",) + ROLE_SETS
+SETS = ("edge",) + PEER_SETS + ROLE_SETS
 
 WIDTH = {4: 32, 6: 128}
+
+
+class Row:
+    def __init__(self, line):
+        w = line.split()
+        if len(w) != 10:
+            raise ValueError("table-rows: bad line %r" % line)
+        self.index = int(w[0])
+        self.profile, self.label, self.service, self.proto = w[1:5]
+        self.lo, self.hi = int(w[5]), int(w[6])
+        self.reads_sport = w[7] == "dport|sport"
+        if w[7] not in ("dport", "dport|sport"):
+            raise ValueError("table-rows: unknown port reading %r" % w[7])
+        self.src, self.dst = w[8], w[9]
+        for e in (self.src, self.dst):
+            if e != "any" and e not in SETS:
+                raise ValueError("table-rows: unknown set %r" % e)
+
+    def covers(self, port):
+        return self.lo <= port <= self.hi
+
+
+def table_rows():
+    path = os.environ.get("TABLE_ROWS") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "build",
+        "selftests", "table-rows")
+    out = subprocess.run([path], check=True, stdout=subprocess.PIPE,
+                         universal_newlines=True).stdout
+    rows = [Row(line) for line in out.splitlines() if line.strip()]
+    if not rows or rows[0].profile != "pic":
+        raise ValueError("table-rows: no rows, or pic's not first")
+    profiles = []
+    for r in rows:
+        if r.profile not in profiles:
+            profiles.append(r.profile)
+    return rows, profiles
 
 
 def bad_address(fam, a):
@@ -93,17 +150,33 @@ class Prefix:
 
 
 class Gen:
-    def __init__(self, seed):
+    def __init__(self, seed, rows, profiles):
         self.rng = random.Random(seed)
+        self.rows = rows
+        self.profiles = profiles
         # set -> family -> [Prefix]; lists, so that order is the seed's
         self.sets = {s: {4: [], 6: []} for s in SETS}
         self.seen = set()
+        # The combination being generated: enabled profiles, loaded roles.
+        self.enabled = set(profiles)
+        self.loaded = set(ROLE_SETS)
+        # Every range a row reads the source port in: a flow explain is
+        # not told the source port of must keep its port out of them.
+        self.sport_ranges = [(r.lo, r.hi) for r in rows if r.reads_sport]
+        ports = set()
+        for r in rows:
+            ports.update((r.lo, r.hi, r.lo - 1, r.hi + 1,
+                          (r.lo + r.hi) // 2))
+        self.ports = sorted(p for p in ports if 1 <= p <= 65535)
 
     # ---- configuration ----
 
+    def edge_like(self, name):
+        return name == "edge" or name in ROLE_SETS
+
     def fresh_length(self, fam, name):
         r = self.rng
-        if name == "edge":
+        if self.edge_like(name):
             return r.choice((32, 32, 32, 31, 30, 29, 28, 24)) if fam == 4 else \
                 r.choice((128, 128, 128, 127, 126, 124, 120, 112))
         if fam == 4:
@@ -117,8 +190,8 @@ class Gen:
     def new_prefix(self, name, fam):
         r = self.rng
         w = WIDTH[fam]
-        minlen = 24 if name == "edge" and fam == 4 else \
-            112 if name == "edge" else 4 if fam == 4 else 16
+        minlen = 24 if self.edge_like(name) and fam == 4 else \
+            112 if self.edge_like(name) else 4 if fam == 4 else 16
         every = [p for s in SETS for p in self.sets[s][fam]]
         while True:
             if every and r.random() < 0.3:
@@ -148,33 +221,62 @@ class Gen:
             self.sets[name][fam].append(q)
             return
 
-    def config(self, path):
-        counts = {"edge": 14, "partners": 40, "clients": 40, "messenger": 40}
+    def make_sets(self):
+        counts = {"edge": 10, "partners": 40, "clients": 40, "messenger": 40,
+                  "access": 5, "webconf": 5, "av": 5}
         # Round robin, so that overlaps run between all sets both ways.
         for i in range(max(counts.values())):
             for name in SETS:
                 for fam in (4, 6):
                     if i < counts[name]:
                         self.new_prefix(name, fam)
+
+    def write_config(self, path):
         with open(path, "w") as f:
+            f.write("mode enforce\n")
+            for p in self.profiles[1:]:
+                if p in self.enabled:
+                    f.write("profile %s\n" % p)
             for name in SETS:
+                if name in ROLE_SETS and name not in self.loaded:
+                    continue
                 for fam in (4, 6):
                     for p in self.sets[name][fam]:
                         f.write("%s %s\n" % (name, p.text()))
 
     # ---- the model ----
 
+    def effective(self, name):
+        """The set an endpoint reads: an empty role set stands for edge."""
+        if name in ROLE_SETS and name not in self.loaded:
+            return "edge"
+        return name
+
     def member(self, name, fam, a):
+        if name in ROLE_SETS and name not in self.loaded:
+            return False
         return any(a in p for p in self.sets[name][fam])
 
-    def model(self, fam, proto, src, dst, dport):
-        if not self.member("edge", fam, src) and \
-           not self.member("edge", fam, dst):
+    def endpoint_has(self, endpoint, fam, a):
+        return endpoint == "any" or \
+            self.member(self.effective(endpoint), fam, a)
+
+    def model(self, fam, proto, src, sport, dst, dport):
+        if not any(self.member(s, fam, src) or self.member(s, fam, dst)
+                   for s in EDGE_SIDE):
             return "not-edge"
-        for i, (p, lo, hi, s, d) in enumerate(ROWS):
-            if p == proto and lo <= dport <= hi and \
-               self.member(s, fam, src) and self.member(d, fam, dst):
-                return "allow:%d" % (i + 1)
+        for r in self.rows:
+            if r.profile not in self.enabled or r.proto != proto:
+                continue
+            if r.covers(dport):
+                matched = "dport"
+            elif r.reads_sport and r.covers(sport):
+                matched = "sport"
+            else:
+                continue
+            if self.endpoint_has(r.src, fam, src) and \
+               self.endpoint_has(r.dst, fam, dst):
+                return "allow:%s:%s" % (r.label, matched)
         return "deny"
 
     # ---- addresses and flows ----
@@ -192,11 +294,13 @@ class Gen:
                 return a
 
     def draw(self, name, fam):
-        """An address in set NAME ("outside": anywhere), now and then at or
-        just beyond a prefix's first or last address."""
+        """An address in set NAME as the current combination reads it ("any"
+        or "outside": anywhere), now and then at or just beyond a prefix's
+        first or last address."""
         r = self.rng
-        if name == "outside":
+        if name in ("any", "outside"):
             return self.random_address(fam)
+        name = self.effective(name)
         for _ in range(100):
             p = r.choice(self.sets[name][fam])
             x = r.random()
@@ -212,82 +316,136 @@ class Gen:
 
     def port(self):
         r = self.rng
-        return r.choice(PORTS) if r.random() < 0.8 else r.randint(1, 65535)
+        return r.choice(self.ports) if r.random() < 0.8 else r.randint(1, 65535)
 
-    def flow(self, name, fam, proto, src, dst, dport, with_sport=None):
+    def in_sport_range(self, port):
+        return any(lo <= port <= hi for lo, hi in self.sport_ranges)
+
+    def plain_sport(self):
+        """A source port no row reads."""
+        while True:
+            p = self.rng.randint(1024, 65535)
+            if not self.in_sport_range(p):
+                return p
+
+    def flow(self, name, fam, proto, src, dst, dport, sport=None,
+             with_sport=None):
         """Record a flow unless it (or its reverse, which conntrack would
         take for a reply) exists already; its line, or None."""
         r = self.rng
         if src == dst:
             return None
-        sport = r.randint(1024, 65535)
+        if with_sport is None:
+            with_sport = r.random() < 0.8 or \
+                (sport is not None and self.in_sport_range(sport))
+        if sport is None:
+            sport = r.randint(1024, 65535) if with_sport else self.plain_sport()
+        if not with_sport and self.in_sport_range(sport):
+            raise ValueError("explain would not see source port %d" % sport)
         key = (fam, proto, src, sport, dst, dport)
         rkey = (fam, proto, dst, dport, src, sport)
         if key in self.seen or rkey in self.seen:
             return None
         self.seen.add(key)
-        if with_sport is None:
-            with_sport = r.random() < 0.8
         return "%s %d %s %s %d %s %d %d %s" % (
             name, fam, proto, fmt(fam, src), sport, fmt(fam, dst), dport,
-            int(with_sport), self.model(fam, proto, src, dst, dport))
+            int(with_sport), self.model(fam, proto, src, sport, dst, dport))
 
-    def row_flow(self, row, fam):
-        proto, lo, hi, s, d = ROWS[row - 1]
-        dport = lo if lo == hi else self.rng.choice((lo, hi, self.rng.randint(lo, hi)))
-        return proto, self.draw(s, fam), self.draw(d, fam), dport
+    def row_flow(self, row, fam, reading):
+        """A flow shaped like ROW: addresses from its endpoints, the port
+        READING reads in its range, the other port outside every range."""
+        r = self.rng
+        in_range = r.choice((row.lo, row.hi, r.randint(row.lo, row.hi)))
+        if reading == "dport":
+            dport, sport = in_range, self.plain_sport()
+        else:
+            sport, dport = in_range, self.off_port(row)
+        return row.proto, self.draw(row.src, fam), self.draw(row.dst, fam), \
+            sport, dport
+
+    def off_port(self, row):
+        """A destination port outside ROW's range, near it or not."""
+        r = self.rng
+        while True:
+            p = r.choice((row.lo - 1, row.hi + 1, r.randint(1, 65535)))
+            if 1 <= p <= 65535 and not row.covers(p):
+                return p
 
     def row_cases(self):
-        """Per row and family: a flow the row allows (and no earlier row),
-        then the same pair on a port no row has."""
+        """Every row, in both families, as the combination with every
+        profile on and every role set loaded reads it: a flow it allows
+        by the destination port (and, for a row that reads it, one by the
+        source port), then the same addresses on a port nothing allows."""
         out = []
         for fam in (4, 6):
-            for row in range(1, 7):
-                while True:
-                    proto, src, dst, dport = self.row_flow(row, fam)
-                    if row == 4:
-                        dport = 59999 if fam == 4 else 50000
-                    if self.model(fam, proto, src, dst, dport) != "allow:%d" % row:
-                        continue
-                    off = OFF_PORT[row]
-                    if isinstance(off, tuple):
-                        off = off[0] if fam == 4 else off[1]
-                    a = self.flow("row%d-%d" % (row, fam), fam, proto, src, dst,
-                                  dport, True)
-                    b = a and self.flow("row%d-%d-deny" % (row, fam), fam,
-                                        proto, src, dst, off, True)
-                    if a and b:
-                        out += [a, b]
-                        break
+            for row in self.rows:
+                readings = ("dport", "sport") if row.reads_sport else ("dport",)
+                for reading in readings:
+                    out += self.row_case(row, fam, reading)
         return out
+
+    def row_case(self, row, fam, reading):
+        name = "row:%s:%d" % (row.label, fam)
+        want = "allow:%s:%s" % (row.label, reading)
+        for _ in range(10000):
+            proto, src, dst, sport, dport = self.row_flow(row, fam, reading)
+            if self.model(fam, proto, src, sport, dst, dport) != want:
+                continue
+            # The denied twin: a port none of the rows allows these
+            # addresses on, the source port read by none either.
+            twin_sport = self.plain_sport()
+            for _ in range(100):
+                off = self.off_port(row)
+                if self.model(fam, proto, src, twin_sport, dst, off) == "deny":
+                    break
+            else:
+                continue
+            suffix = ":sport" if reading == "sport" else ""
+            a = self.flow(name + suffix, fam, proto, src, dst, dport, sport, True)
+            b = a and self.flow(name + ":deny" + suffix, fam, proto, src, dst,
+                                off, twin_sport, True)
+            if a and b:
+                return [a, b]
+        raise ValueError("no flow that row %s allows by %s in IPv%d" %
+                         (row.label, reading, fam))
 
     def sample(self, count):
         r = self.rng
         out = []
-        others = ("partners", "clients", "messenger", "outside")
+        others = PEER_SETS + ("outside",)
+        edge_side = ("edge",) + tuple(s for s in ROLE_SETS if s in self.loaded)
         while len(out) < count:
             fam = r.choice((4, 6))
             kind = r.random()
-            if kind < 0.65:
-                row = r.randint(1, 6)
-                proto, src, dst, dport = self.row_flow(row, fam)
-                if kind >= 0.35:
+            sport = None
+            if kind < 0.6:
+                # Shaped like any row, its profile enabled or not.
+                row = r.choice(self.rows)
+                reading = "sport" if row.reads_sport and r.random() < 0.4 \
+                    else "dport"
+                proto, src, dst, sport, dport = self.row_flow(row, fam, reading)
+                if kind >= 0.3:
                     # A near miss: one thing of the row's flow wrong.
-                    what = r.randint(0, 4)
+                    what = r.randint(0, 5)
                     if what == 0:
                         dport = self.port()
                     elif what == 1:
                         proto = "udp" if proto == "tcp" else "tcp"
                     elif what == 2:
+                        # The other side starts it.
                         src, dst = dst, src
                     elif what == 3:
                         src = self.draw(r.choice(SETS[1:] + ("outside",)), fam)
-                    else:
+                    elif what == 4:
                         dst = self.draw(r.choice(SETS[1:] + ("outside",)), fam)
+                    else:
+                        # The row's range on the port it does not read.
+                        sport, dport = (r.randint(row.lo, row.hi),
+                                        self.off_port(row))
             elif kind < 0.8:
-                # Edge on one side, anything on the other.
+                # An edge-side address on one side, anything on the other.
                 peer = self.draw(r.choice(SETS + ("outside",)), fam)
-                edge = self.draw("edge", fam)
+                edge = self.draw(r.choice(edge_side), fam)
                 src, dst = (edge, peer) if r.random() < 0.5 else (peer, edge)
                 proto, dport = r.choice(("tcp", "udp")), self.port()
             else:
@@ -295,22 +453,42 @@ class Gen:
                 src = self.draw(r.choice(others), fam)
                 dst = self.draw(r.choice(others), fam)
                 proto, dport = r.choice(("tcp", "udp")), self.port()
-            line = self.flow("sample", fam, proto, src, dst, dport)
+            line = self.flow("sample", fam, proto, src, dst, dport, sport)
             if line:
                 out.append(line)
         return out
 
 
-def cmd_gen(seed, count, config, flows):
-    g = Gen(int(seed))
-    g.config(config)
-    end = g.model(4, "udp", int(ipaddress.IPv4Address(END_SRC)),
-                  int(ipaddress.IPv4Address(END_DST)), 9)
-    if end != "not-edge":
-        sys.exit("flows.py: the end marker is edge traffic (%s)" % end)
-    lines = g.row_cases() + g.sample(int(count))
-    with open(flows, "w") as f:
-        f.write("".join(line + "\n" for line in lines))
+def cmd_gen(seed, count, outdir):
+    rows, profiles = table_rows()
+    g = Gen(int(seed), rows, profiles)
+    g.make_sets()
+    optional = profiles[1:]
+    n = 1 << len(optional)
+    count = int(count)
+    combos = []
+    for k in range(n):
+        g.enabled = {"pic"} | {p for i, p in enumerate(optional) if k >> i & 1}
+        if k == n - 1:
+            g.loaded = set(ROLE_SETS)
+        else:
+            g.loaded = {s for s in ROLE_SETS if g.rng.random() < 0.5}
+        end = g.model(4, "udp", int(ipaddress.IPv4Address(END_SRC)),
+                      MARKER_SPORT_BASE + k,
+                      int(ipaddress.IPv4Address(END_DST)), 9)
+        if end != "not-edge":
+            sys.exit("flows.py: the end marker is edge traffic (%s)" % end)
+        lines = g.row_cases() if k == n - 1 else []
+        # COUNT spread over the combinations, the first ones one more.
+        lines += g.sample(count // n + (k < count % n))
+        g.write_config(os.path.join(outdir, "config.%d" % k))
+        with open(os.path.join(outdir, "flows.%d" % k), "w") as f:
+            f.write("".join(line + "\n" for line in lines))
+        combos.append("%d %s %s\n" % (
+            k, ",".join(p for p in profiles if p in g.enabled),
+            ",".join(s for s in ROLE_SETS if s in g.loaded) or "-"))
+    with open(os.path.join(outdir, "combos"), "w") as f:
+        f.write("".join(combos))
 
 
 # ---- packets ----
@@ -355,25 +533,40 @@ def packet(fam, proto, src, sport, dst, dport, ident):
                                s, d) + l4
 
 
-def cmd_send(ifname, mac, flows):
-    hw = bytes(int(x, 16) for x in mac.split(":"))
-    sk = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM)
+def read_flows(path):
     todo = []
-    with open(flows) as f:
+    with open(path) as f:
         for line in f:
             w = line.split()
             todo.append((int(w[1]), w[2], w[3], int(w[4]), w[5], int(w[6])))
-    todo.append((4, "udp", END_SRC, 9, END_DST, 9))
-    for i, (fam, proto, src, sport, dst, dport) in enumerate(todo):
-        ethertype, pkt = packet(fam, proto, src, sport, dst, dport, i)
-        sk.sendto(pkt, (ifname, ethertype, 0, 0, hw))
-        # Small bursts: the receiver keeps up and no queue on the way
-        # (netdev backlog, socket buffer) overflows.
-        if i % 16 == 15:
-            time.sleep(0.005)
+    return todo
 
 
-def cmd_capture(ifname, out, ready, timeout="300"):
+def cmd_serve(ifname, mac, flowdir):
+    hw = bytes(int(x, 16) for x in mac.split(":"))
+    sk = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM)
+    ident = 0
+    for line in sys.stdin:
+        k = line.strip()
+        if k == "stop":
+            todo = [(4, "udp", END_SRC, LAST_MARKER_SPORT, END_DST, 9)]
+        else:
+            todo = read_flows(os.path.join(flowdir, "flows." + k))
+            todo.append((4, "udp", END_SRC, MARKER_SPORT_BASE + int(k),
+                         END_DST, 9))
+        for i, (fam, proto, src, sport, dst, dport) in enumerate(todo):
+            ethertype, pkt = packet(fam, proto, src, sport, dst, dport, ident)
+            ident += 1
+            sk.sendto(pkt, (ifname, ethertype, 0, 0, hw))
+            # Small bursts: the receiver keeps up and no queue on the way
+            # (netdev backlog, socket buffer) overflows.
+            if i % 16 == 15:
+                time.sleep(0.005)
+        if k == "stop":
+            return
+
+
+def cmd_capture(ifname, out, timeout="900"):
     eth_p_all = 0x0003
     packet_outgoing = 4
     sol_packet, packet_statistics = 263, 6
@@ -382,7 +575,7 @@ def cmd_capture(ifname, out, ready, timeout="300"):
                        socket.htons(eth_p_all))
     sk.setsockopt(socket.SOL_SOCKET, so_rcvbufforce, 32 << 20)
     sk.bind((ifname, eth_p_all))
-    open(ready, "w").close()
+    print("ready", flush=True)
     deadline = time.monotonic() + float(timeout)
     seen = 0
     lines = []
@@ -412,9 +605,12 @@ def cmd_capture(ifname, out, ready, timeout="300"):
         sport, dport = struct.unpack("!HH", l4[:4])
         src = str(ipaddress.ip_address(src))
         dst = str(ipaddress.ip_address(dst))
-        if (src, dst) == (END_SRC, END_DST) and not seen:
-            seen = 1
-            deadline = time.monotonic() + 1.0
+        if (src, dst) == (END_SRC, END_DST):
+            if sport == LAST_MARKER_SPORT and not seen:
+                seen = 1
+                deadline = time.monotonic() + 1.0
+            elif sport >= MARKER_SPORT_BASE:
+                print("end %d" % (sport - MARKER_SPORT_BASE), flush=True)
             continue
         lines.append("%s %s %d %s %d\n" % (
             "tcp" if pnum == socket.IPPROTO_TCP else "udp", src, sport, dst,
@@ -428,8 +624,8 @@ def cmd_capture(ifname, out, ready, timeout="300"):
 
 
 def main():
-    cmds = {"gen": (cmd_gen, 4, 4), "send": (cmd_send, 3, 3),
-            "capture": (cmd_capture, 3, 4)}
+    cmds = {"gen": (cmd_gen, 3, 3), "serve": (cmd_serve, 3, 3),
+            "capture": (cmd_capture, 2, 3)}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
        not cmds[sys.argv[1]][1] <= len(sys.argv) - 2 <= cmds[sys.argv[1]][2]:
         sys.stderr.write(__doc__)
