@@ -121,7 +121,8 @@ add_batch_atomic() {
 	list_sample
 }
 
-# show, exactly as documented, in a fresh namespace.
+# show, exactly as documented, in a fresh namespace: pic alone, then with
+# a profile on, whose rows follow pic's under a line of their own.
 show_format() {
 	local ns=le-fmt-$RUN_ID out want got
 	ns_create "$ns" || { fail "cannot create $ns"; return; }
@@ -133,19 +134,24 @@ show_format() {
 	want=$(cat <<-'EOF'
 	mode: enforce
 	log: off
+	profiles: pic
 	sets:
 	  edge           2 prefixes (1 IPv4, 1 IPv6)
 	  partners       1 prefix (1 IPv4, 0 IPv6)
 	  clients        0 prefixes (0 IPv4, 0 IPv6)
 	  messenger      1 prefix (0 IPv4, 1 IPv6)
+	  access         0 prefixes (0 IPv4, 0 IPv6)
+	  webconf        0 prefixes (0 IPv4, 0 IPv6)
+	  av             0 prefixes (0 IPv4, 0 IPv6)
 	rules:
-	  #  service   proto  dport        from       to                packets            bytes
-	  1  SIP/MTLS  tcp    5061         partners   edge                    0                0
-	  2  SIP/MTLS  tcp    5061         edge       partners                0                0
-	  3  @         tcp    443          clients    edge                    0                0
-	  4  @         tcp    50000-59999  edge       messenger               0                0
-	  5  @         udp    3478         edge       messenger               0                0
-	  6  @         udp    3478         messenger  edge                    0                0
+	    row    service   proto  port         match        from       to                packets            bytes
+	  profile pic
+	    1      SIP/MTLS  tcp    5061         dport        partners   access                  0                0
+	    2      SIP/MTLS  tcp    5061         dport        access     partners                0                0
+	    3      @         tcp    443          dport        clients    access                  0                0
+	    4      @         tcp    50000-59999  dport|sport  av         messenger               0                0
+	    5      @         udp    3478         dport        av         messenger               0                0
+	    6      @         udp    3478         dport        messenger  av                      0                0
 	denied (dropped in enforce mode, only counted in monitor mode):
 	  no-rule        packets 0 bytes 0
 	  invalid        packets 0 bytes 0
@@ -155,12 +161,24 @@ show_format() {
 	)
 	# Service names of rows 3-6 are the module's choice ('@' above):
 	# copy them from the output, keeping the column.
-	got=$(sed -E 's/^(  [3-6]  )[^ ]+ */\1@         /' <<< "$out")
-	want=$(sed -E 's/^(  [3-6]  )@ +/\1@         /' <<< "$want")
+	got=$(sed -E 's/^(    [3-6]      )[^ ]+ */\1@         /' <<< "$out")
+	want=$(sed -E 's/^(    [3-6]      )@ +/\1@         /' <<< "$want")
 	if [ "$got" != "$want" ]; then
 		fail "lyncedge show differs from the documented format:"
 		diff <(echo "$want") <(echo "$got") | sed 's/^/# /'
 	fi
+
+	# Microsoft's labels of remote-users' rows, in its table's order,
+	# after pic's.
+	le -n "$ns" profile enable remote-users || { fail "profile enable remote-users failed"; return; }
+	le_show "$ns" && le_parse
+	[ "${CTR[profiles]:-}" = " pic remote-users " ] ||
+		fail "show: profiles '${CTR[profiles]:-}', want ' pic remote-users '"
+	want="rule1 rule2 rule3 rule4 rule5 rule6 ruleE5 ruleE8 ruleE9 ruleE13 ruleE14 ruleE15 ruleE16"
+	want+=" norule invalid malformed state"
+	[ "${CTR_KEYS[*]}" = "$want" ] || fail "show: counters '${CTR_KEYS[*]}', want '$want'"
+	grep -qx '  profile remote-users' <<< "$LE_SHOW" ||
+		fail "show: no line '  profile remote-users'"
 }
 
 fresh_namespace() {

@@ -544,9 +544,13 @@ json_output() {
 	[ "$(grep -c '' "$d/all")" -eq 7 ] || fail "want 7 one-line documents: $(head -c 300 "$d/all")"
 	python3 -m json.tool --json-lines "$d/all" > /dev/null 2> "$TMPD/err" ||
 		{ fail "json.tool: $(head -c 300 "$TMPD/err")"; return; }
-	python3 - "$d" > "$TMPD/err" 2>&1 <<-'EOF' || { fail "JSON content:"; sed 's/^/# /' "$TMPD/err"; }
-	import json, sys
+	python3 - "$d" "$TABLE_ROWS" > "$TMPD/err" 2>&1 <<-'EOF' || { fail "JSON content:"; sed 's/^/# /' "$TMPD/err"; }
+	import json, subprocess, sys
 	d = sys.argv[1]
+	# The module's rows (index, profile, label), from its table.
+	table = [tuple(l.split()[:3]) for l in subprocess.run(
+	    [sys.argv[2]], check=True, stdout=subprocess.PIPE,
+	    universal_newlines=True).stdout.splitlines()]
 	def load(n):
 	    with open(d + "/" + n) as f:
 	        return json.load(f)
@@ -554,46 +558,57 @@ json_output() {
 	def want(what, got, exp):
 	    if got != exp:
 	        bad.append("%s: %r, want %r" % (what, got, exp))
+	sets = ("edge", "partners", "clients", "messenger", "access", "webconf", "av")
 	s = load("show")
-	want("show keys", sorted(s), ["deny", "established", "log", "mode", "rules", "sets"])
+	want("show keys", sorted(s), ["deny", "established", "log", "mode", "profiles", "rules", "sets"])
 	want("show mode", s["mode"], "enforce")
 	want("show log", s["log"], False)
+	want("show profiles", s["profiles"], ["pic"])
 	want("show sets", [{k: x[k] for k in ("name", "prefixes4", "prefixes6")} for x in s["sets"]],
-	     [{"name": n, "prefixes4": 1, "prefixes6": 1}
-	      for n in ("edge", "partners", "clients", "messenger")])
+	     [{"name": n, "prefixes4": int(n in sets[:4]), "prefixes6": int(n in sets[:4])}
+	      for n in sets])
 	# one IPv4 and one IPv6 prefix: 16 + 56 bytes at least
-	want("show set bytes", [isinstance(x["bytes"], int) and x["bytes"] >= 72 for x in s["sets"]],
+	want("show set bytes", [isinstance(x["bytes"], int) and x["bytes"] >= 72 for x in s["sets"][:4]],
 	     [True] * 4)
-	want("show rules", [r["index"] for r in s["rules"]], [1, 2, 3, 4, 5, 6])
+	# Every row of every profile, on or off: only pic's are on.
+	want("show rules", [(str(r["index"]), r["profile"], r["label"]) for r in s["rules"]], table)
+	want("show rules enabled", [r["enabled"] for r in s["rules"]],
+	     [r["profile"] == "pic" for r in s["rules"]])
+	want("show rules counters", {(r["packets"], r["bytes"]) for r in s["rules"]}, {(0, 0)})
 	r = s["rules"][0]
-	want("show rule 1", {k: r[k] for k in ("service", "proto", "port_min", "port_max", "src", "dst", "packets", "bytes")},
-	     {"service": "SIP/MTLS", "proto": "tcp", "port_min": 5061, "port_max": 5061,
-	      "src": "partners", "dst": "edge", "packets": 0, "bytes": 0})
+	want("show rule 1", {k: r[k] for k in ("label", "service", "proto", "port_min", "port_max",
+	                                       "port_match", "src", "dst")},
+	     {"label": "1", "service": "SIP/MTLS", "proto": "tcp", "port_min": 5061,
+	      "port_max": 5061, "port_match": "dport", "src": "partners", "dst": "access"})
 	r = s["rules"][3]
-	want("show rule 4 ports", (r["proto"], r["port_min"], r["port_max"], r["src"], r["dst"]),
-	     ("tcp", 50000, 59999, "edge", "messenger"))
+	want("show rule 4 ports", (r["proto"], r["port_min"], r["port_max"], r["port_match"], r["src"], r["dst"]),
+	     ("tcp", 50000, 59999, "dport-or-sport", "av", "messenger"))
 	want("show deny", s["deny"], [{"reason": n, "packets": 0, "bytes": 0}
 	                              for n in ("no-rule", "invalid", "malformed")])
 	want("show established", s["established"], {"packets": 0, "bytes": 0})
 	want("list", load("list"), {"set": "partners", "prefixes": ["198.51.100.0/24", "2001:db8:1::/64"]})
-	want("save", load("save"), {"mode": "enforce", "log": False, "sets": {
+	want("save", load("save"), {"mode": "enforce", "log": False, "profiles": ["pic"], "sets": {
 	    "edge": ["203.0.113.10", "2001:db8:e::10"],
 	    "partners": ["198.51.100.0/24", "2001:db8:1::/64"],
 	    "clients": ["192.0.2.0/24", "2001:db8:2::/64"],
-	    "messenger": ["198.18.0.0/24", "2001:db8:3::/64"]}})
+	    "messenger": ["198.18.0.0/24", "2001:db8:3::/64"],
+	    "access": [], "webconf": [], "av": []}})
 	e = load("allow")
-	want("explain allow", {k: e.get(k) for k in ("mode", "proto", "src", "sport", "dst", "dport", "verdict")},
+	want("explain allow", {k: e.get(k) for k in ("mode", "proto", "src", "sport", "dst", "dport", "verdict",
+	                                             "profile", "row", "matched")},
 	     {"mode": "enforce", "proto": "tcp", "src": "198.51.100.20", "sport": None,
-	      "dst": "203.0.113.10", "dport": 5061, "verdict": "allow"})
+	      "dst": "203.0.113.10", "dport": 5061, "verdict": "allow",
+	      "profile": "pic", "row": "1", "matched": "dport"})
 	want("explain allow has sport", "sport" in e, True)
-	want("explain allow rule", (e["rule"]["index"], e["rule"]["service"]), (1, "SIP/MTLS"))
+	want("explain allow rule", (e["rule"]["index"], e["rule"]["label"], e["rule"]["service"]),
+	     (1, "1", "SIP/MTLS"))
 	want("explain allow: no reason", "reason" in e, False)
 	e = load("allow6")
-	want("explain allow6", (e["src"], e["sport"], e["dst"], e["verdict"], e["rule"]["index"]),
-	     ("2001:db8:1::20", 40000, "2001:db8:e::10", "allow", 1))
+	want("explain allow6", (e["src"], e["sport"], e["dst"], e["verdict"], e["rule"]["index"], e["matched"]),
+	     ("2001:db8:1::20", 40000, "2001:db8:e::10", "allow", 1, "dport"))
 	e = load("deny")
 	want("explain deny", (e["proto"], e["verdict"], e["reason"], e["dport"]), ("udp", "deny", "no-rule", 3478))
-	want("explain deny: no rule", "rule" in e, False)
+	want("explain deny: no rule", ("rule" in e, "row" in e, "profile" in e), (False, False, False))
 	e = load("notedge")
 	want("explain not-edge", e["verdict"], "not-edge")
 	want("explain not-edge: no rule or reason", ("rule" in e, "reason" in e), (False, False))
