@@ -195,9 +195,9 @@ build_tools() {
 	PROBE=$out/probe
 	TABLE_ROWS=$out/table-rows
 	export TABLE_ROWS
-	if ! make -s -q -C "$SELFTESTS_DIR/tools" OUT="$out" 2>/dev/null; then
+	if ! make -s -q -C "$SELFTESTS_DIR/tools" OUT="$out" "$PROBE" "$TABLE_ROWS" 2>/dev/null; then
 		command -v "${CC:-gcc}" >/dev/null || skip_all "no C compiler to build selftests/tools"
-		make -s -C "$SELFTESTS_DIR/tools" OUT="$out" >&2 ||
+		make -s -C "$SELFTESTS_DIR/tools" OUT="$out" "$PROBE" "$TABLE_ROWS" >&2 ||
 			skip_all "cannot build selftests/tools (probe, table-rows)"
 	fi
 }
