@@ -41,7 +41,7 @@
 #include <stdio.h>
 
 #include "prefix.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 #define CONF_LINE_MAX 1024
 

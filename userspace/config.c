@@ -11,7 +11,7 @@
 #include "prefix.h"
 #include "report.h"
 #include "request.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 static int configure_now(const struct settings *s, const char *ctx)
 {

@@ -14,7 +14,7 @@
 #include "names.h"
 #include "report.h"
 #include "request.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 /* A port: plain decimal, 0..65535. */
 static int parse_port(const char *text, uint16_t *port)

@@ -5,7 +5,7 @@
 #include "json.h"
 #include "names.h"
 #include "request.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 /* The columns of a row, in show and profiles alike. */
 #define RULE_COLUMNS "%-6s %-9s %-6s %-12s %-12s %-10s %-10s"

@@ -12,7 +12,6 @@
 #include "names.h"
 #include "prefix.h"
 #include "report.h"
-#include "version.h"
 
 struct command {
 	const char *name;

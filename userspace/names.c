@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "names.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -7,7 +7,7 @@
 #include <linux/genetlink.h>
 
 #include "netlink.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 /*
  * A dump skb is at most 32 KiB (the kernel sizes it from our buffer, capped

@@ -12,7 +12,7 @@
 
 #include "names.h"
 #include "prefix.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 #include "tap.h"
 
 

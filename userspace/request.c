@@ -13,7 +13,7 @@
 #include "names.h"
 #include "report.h"
 #include "request.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 /* A failed transaction request: it is never committed, so nothing changed. */
 #define NOTHING_CHANGED "; nothing was changed"

@@ -16,7 +16,7 @@
 #include "conffile.h"
 #include "netlink.h"
 #include "prefix.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 /*
  * LYNCEDGE_A_PREFIXES is one attribute and nla_len is a u16, so a big load

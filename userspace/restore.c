@@ -17,7 +17,7 @@
 #include "prefix.h"
 #include "report.h"
 #include "request.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 /*
  * The configuration and the sets come in separate requests: read the

@@ -9,7 +9,7 @@
 #include "names.h"
 #include "report.h"
 #include "request.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 /* The set named arg, for command cmd; -1 when unknown (reported). */
 static int parse_set(const char *cmd, const char *arg)

@@ -13,7 +13,7 @@
 #include "names.h"
 #include "report.h"
 #include "request.h"
-#include "uapi/lyncedge.h"
+#include "lyncedge.h"
 
 /* Profile ids fit a u32 mask: the kernel's PROFILES attribute. */
 #define PROFILE_BITS 32
