@@ -26,6 +26,9 @@ packages=(
 	# tools the tests run inside the VM
 	iproute2 iputils-ping nftables iptables ipset conntrack socat iperf3
 	coturn sip-tester openssl python3 tcpdump procps
+	# profiles.sh: a real resolver (dnsmasq-base: the program, no system
+	# service started at install) and a CRL fetch over HTTP
+	dnsmasq-base curl
 )
 
 log() { echo "install-deps: $*" >&2; }

@@ -16,7 +16,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 # rmmod last: it unloads and reloads the module.
-ALL_AREAS="cli rows state modes nat netns peers explain ops rmmod"
+ALL_AREAS="cli rows profiles state modes nat netns peers explain ops rmmod"
 timeout_s=$(sed -n 's/^timeout=//p' "$here/settings" 2>/dev/null)
 : "${timeout_s:=300}"
 
