@@ -64,6 +64,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/utsname.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -1490,6 +1491,21 @@ static void sem_result(struct exp *e, int err, bool reply, const char *why)
 	}
 }
 
+/* True on kernels whose genetlink splits do and dump operations (6.2+). */
+static bool split_ops(void)
+{
+	static int cached = -1;
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (cached < 0) {
+		cached = 0;
+		if (!uname(&u) && sscanf(u.release, "%d.%d", &major, &minor) == 2)
+			cached = major > 6 || (major == 6 && minor >= 2);
+	}
+	return cached;
+}
+
 static void eval_dump_maybe_busy(struct nsock *s, uint8_t *m, uint32_t mlen,
 				 struct exp *e);
 
@@ -1516,10 +1532,19 @@ static void eval_genl(struct nsock *s, uint8_t *m, uint32_t mlen,
 	op = &ops[e->cmd];
 	if (!op->exists)
 		return expect_err(e, EOPNOTSUPP, "unknown command");
-	if (!perm_ok && (op->admin || op->uns_admin))
-		return expect_err(e, EPERM, "no CAP_NET_ADMIN over the namespace");
 	dump = (e->flags & NLM_F_DUMP) == NLM_F_DUMP;
 	e->is_dump = dump;
+	/*
+	 * Since 6.2 genetlink looks the operation up as do or dump first, so
+	 * a do/dump mismatch is refused before the permission check; 6.1
+	 * checks permissions first.
+	 */
+	if (split_ops() && dump && !op->dumpit)
+		return expect_err(e, EOPNOTSUPP, "no dump for this command");
+	if (split_ops() && !dump && !op->doit)
+		return expect_err(e, EOPNOTSUPP, "dump-only command");
+	if (!perm_ok && (op->admin || op->uns_admin))
+		return expect_err(e, EPERM, "no CAP_NET_ADMIN over the namespace");
 	if (dump && !op->dumpit)
 		return expect_err(e, EOPNOTSUPP, "no dump for this command");
 	if (!dump && !op->doit)
