@@ -261,11 +261,16 @@ rmmod_race() {
 	sleep 2
 	deadline=$((SECONDS + RACE_S - 4))
 	while [ "$SECONDS" -lt "$deadline" ]; do
-		if modprobe -r nf_lyncedge 2>/dev/null; then
-			unloads=$((unloads + 1))
-		else
+		# A dump holds the module only for a moment: try a few times.
+		# (A fuzzer's lookup may load it again at once.)
+		for _ in 1 2 3 4 5 6 7 8; do
+			if modprobe -r nf_lyncedge 2>/dev/null; then
+				unloads=$((unloads + 1))
+				break
+			fi
 			refused=$((refused + 1))
-		fi
+			sleep 0.1
+		done
 		sleep 0.$((RANDOM % 5))
 		modprobe nf_lyncedge || fail "modprobe nf_lyncedge failed"
 		# A namespace going away while the module comes and goes.
@@ -277,7 +282,7 @@ rmmod_race() {
 	wait_racers
 	modprobe nf_lyncedge || fail "modprobe nf_lyncedge after the race failed"
 	[ -d /sys/module/nf_lyncedge ] || fail "the module is not loaded after the race"
-	diag "$unloads unloads, $refused refused (module in use)"
+	diag "$unloads unloads, $refused attempts refused (module in use)"
 	[ "$unloads" -gt 0 ] || fail "the module was never unloaded: nothing raced"
 }
 
