@@ -241,6 +241,7 @@ static int lyncedge_nl_get_config(struct sk_buff *skb, struct genl_info *info)
  * NULL otherwise; an ERR_PTR when it is flagged and there is none.
  */
 static struct lyncedge_txn *request_txn(struct lyncedge_net *ln,
+					struct sk_buff *skb,
 					struct genl_info *info)
 {
 	struct lyncedge_txn *txn;
@@ -248,7 +249,7 @@ static struct lyncedge_txn *request_txn(struct lyncedge_net *ln,
 	lockdep_assert_held(&ln->lock);
 	if (!nla_get_flag(info->attrs[LYNCEDGE_A_TXN]))
 		return NULL;
-	txn = lyncedge_txn_find(ln, info->snd_portid);
+	txn = lyncedge_txn_find(ln, NETLINK_CB(skb).sk);
 	if (txn)
 		return txn;
 	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[LYNCEDGE_A_TXN],
@@ -304,7 +305,7 @@ static int lyncedge_nl_configure(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&ln->lock);
-	txn = request_txn(ln, info);
+	txn = request_txn(ln, skb, info);
 	if (IS_ERR(txn))
 		err = PTR_ERR(txn);
 	else if (txn)
@@ -326,7 +327,8 @@ static const struct nlattr *nth_nested(const struct nlattr *nest, u32 n)
 	return nest;
 }
 
-static int update_prefixes(struct genl_info *info, bool add)
+static int update_prefixes(struct sk_buff *skb, struct genl_info *info,
+			   bool add)
 {
 	struct net *net = genl_info_net(info);
 	struct lyncedge_net *ln = lyncedge_pernet(net);
@@ -363,7 +365,7 @@ static int update_prefixes(struct genl_info *info, bool add)
 
 	set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
 	mutex_lock(&ln->lock);
-	txn = request_txn(ln, info);
+	txn = request_txn(ln, skb, info);
 	if (IS_ERR(txn)) {
 		mutex_unlock(&ln->lock);
 		err = PTR_ERR(txn);
@@ -403,12 +405,12 @@ out:
 
 static int lyncedge_nl_add(struct sk_buff *skb, struct genl_info *info)
 {
-	return update_prefixes(info, true);
+	return update_prefixes(skb, info, true);
 }
 
 static int lyncedge_nl_del(struct sk_buff *skb, struct genl_info *info)
 {
-	return update_prefixes(info, false);
+	return update_prefixes(skb, info, false);
 }
 
 static int lyncedge_nl_flush(struct sk_buff *skb, struct genl_info *info)
@@ -421,7 +423,7 @@ static int lyncedge_nl_flush(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[LYNCEDGE_A_SET])
 		set_id = nla_get_u8(info->attrs[LYNCEDGE_A_SET]);
 	mutex_lock(&ln->lock);
-	txn = request_txn(ln, info);
+	txn = request_txn(ln, skb, info);
 	if (IS_ERR(txn))
 		err = PTR_ERR(txn);
 	else if (txn)
@@ -438,7 +440,7 @@ static int lyncedge_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&ln->lock);
-	err = lyncedge_txn_begin(ln, info->snd_portid);
+	err = lyncedge_txn_begin(ln, NETLINK_CB(skb).sk, info->snd_portid);
 	mutex_unlock(&ln->lock);
 	if (err)
 		NL_SET_ERR_MSG(info->extack, "out of memory");
@@ -482,7 +484,7 @@ static int lyncedge_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	mutex_lock(&ln->lock);
-	txn = lyncedge_txn_find(ln, info->snd_portid);
+	txn = lyncedge_txn_find(ln, NETLINK_CB(skb).sk);
 	if (!txn) {
 		mutex_unlock(&ln->lock);
 		NL_SET_ERR_MSG(info->extack, "this socket has no open transaction");
@@ -497,7 +499,7 @@ static int lyncedge_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 
 static int lyncedge_nl_txn_abort(struct sk_buff *skb, struct genl_info *info)
 {
-	lyncedge_txn_release(genl_info_net(info), info->snd_portid);
+	lyncedge_txn_abort(genl_info_net(info), NETLINK_CB(skb).sk);
 	return 0;
 }
 

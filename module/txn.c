@@ -14,16 +14,18 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <net/sock.h>
 
 #include "txn.h"
 
-struct lyncedge_txn *lyncedge_txn_find(struct lyncedge_net *ln, u32 portid)
+struct lyncedge_txn *lyncedge_txn_find(struct lyncedge_net *ln,
+				       const struct sock *owner)
 {
 	struct lyncedge_txn *txn;
 
 	lockdep_assert_held(&ln->lock);
 	list_for_each_entry(txn, &ln->txns, list)
-		if (txn->portid == portid)
+		if (txn->owner == owner)
 			return txn;
 	return NULL;
 }
@@ -42,18 +44,22 @@ void lyncedge_txn_end(struct lyncedge_txn *txn)
 	list_del(&txn->list);
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		staged_free(&txn->sets[i]);
+	sock_put(txn->owner);
 	kfree(txn);
 }
 
-int lyncedge_txn_begin(struct lyncedge_net *ln, u32 portid)
+int lyncedge_txn_begin(struct lyncedge_net *ln, struct sock *owner, u32 portid)
 {
-	struct lyncedge_txn *txn = lyncedge_txn_find(ln, portid);
+	struct lyncedge_txn *txn = lyncedge_txn_find(ln, owner);
 
 	if (txn)
 		lyncedge_txn_end(txn);
 	txn = kzalloc(sizeof(*txn), GFP_KERNEL_ACCOUNT);
 	if (!txn)
 		return -ENOMEM;
+	/* Held, so that no new socket can take its address while we look. */
+	sock_hold(owner);
+	txn->owner = owner;
 	txn->portid = portid;
 	txn->settings = (struct lyncedge_settings)LYNCEDGE_SETTINGS_KEEP;
 	list_add(&txn->list, &ln->txns);
@@ -168,14 +174,31 @@ fail:
 	return ret;
 }
 
-void lyncedge_txn_release(struct net *net, u32 portid)
+void lyncedge_txn_abort(struct net *net, const struct sock *owner)
 {
 	struct lyncedge_net *ln = lyncedge_pernet(net);
 	struct lyncedge_txn *txn;
 
 	mutex_lock(&ln->lock);
-	txn = lyncedge_txn_find(ln, portid);
+	txn = lyncedge_txn_find(ln, owner);
 	if (txn)
 		lyncedge_txn_end(txn);
+	mutex_unlock(&ln->lock);
+}
+
+void lyncedge_txn_release(struct net *net, u32 portid)
+{
+	struct lyncedge_net *ln = lyncedge_pernet(net);
+	struct lyncedge_txn *txn, *tmp;
+
+	/*
+	 * netlink_release() orphans the socket before it notifies us, so
+	 * the one that is closing is dead; a live one holding the same
+	 * portid bound it after the release began.
+	 */
+	mutex_lock(&ln->lock);
+	list_for_each_entry_safe(txn, tmp, &ln->txns, list)
+		if (txn->portid == portid && sock_flag(txn->owner, SOCK_DEAD))
+			lyncedge_txn_end(txn);
 	mutex_unlock(&ln->lock);
 }

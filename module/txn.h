@@ -19,7 +19,13 @@ struct lyncedge_txn_set {
 
 struct lyncedge_txn {
 	struct list_head list;
-	/* The socket that owns it; its release ends the transaction. */
+	/*
+	 * The socket that owns it, held: netlink frees a closing socket's
+	 * portid before it tells us, so another socket may bind that portid
+	 * first and must not see this transaction (nor lose its own when the
+	 * late release arrives). The portid only narrows the release search.
+	 */
+	struct sock *owner;
 	u32 portid;
 	/* Mode, logging and profiles, as CONFIGURE requests staged them. */
 	struct lyncedge_settings settings;
@@ -27,8 +33,9 @@ struct lyncedge_txn {
 };
 
 /* All of these need ln->lock held. */
-struct lyncedge_txn *lyncedge_txn_find(struct lyncedge_net *ln, u32 portid);
-int lyncedge_txn_begin(struct lyncedge_net *ln, u32 portid);
+struct lyncedge_txn *lyncedge_txn_find(struct lyncedge_net *ln,
+				       const struct sock *owner);
+int lyncedge_txn_begin(struct lyncedge_net *ln, struct sock *owner, u32 portid);
 void lyncedge_txn_end(struct lyncedge_txn *txn);
 /* Stage n prefixes for addition (or deletion); -ENOSPC past max_prefixes. */
 int lyncedge_txn_stage(struct lyncedge_txn *txn, u8 set_id, bool del,
@@ -44,7 +51,12 @@ int lyncedge_txn_commit(struct net *net, struct lyncedge_txn *txn,
 			struct lyncedge_txn_error *err,
 			struct netlink_ext_ack *extack);
 
-/* The owner's socket is gone: end its transaction, if any, in net. */
+/* End owner's transaction, if any (TXN_ABORT). */
+void lyncedge_txn_abort(struct net *net, const struct sock *owner);
+/*
+ * A socket bound to portid is gone: end its transaction, if any, in net,
+ * but not one a newer socket with the same portid has opened since.
+ */
 void lyncedge_txn_release(struct net *net, u32 portid);
 
 #endif /* _LYNCEDGE_TXN_H */
