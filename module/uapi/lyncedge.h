@@ -95,6 +95,9 @@
  *
  * LYNCEDGE_CMD_TXN_ABORT (doit)
  *   Drops the transaction. Closing the socket does the same.
+ *
+ * A transaction belongs to the socket, not to its portid: another socket
+ * that later binds the same portid does not see it.
  */
 #ifndef _UAPI_LINUX_LYNCEDGE_H
 #define _UAPI_LINUX_LYNCEDGE_H
