@@ -93,12 +93,18 @@ static int parse_prefix(const struct nlattr *nest, bool want_address,
 				    "an address is needed here, not a prefix");
 		return -EINVAL;
 	}
-	if (lyncedge_prefix_check(p) == LYNCEDGE_PREFIX_HOST_BITS) {
+	switch (lyncedge_prefix_check(p)) {
+	case LYNCEDGE_PREFIX_HOST_BITS:
 		NL_SET_ERR_MSG_ATTR(extack, nest,
 				    "prefix has host bits set beyond its length");
 		return -EINVAL;
+	case LYNCEDGE_PREFIX_V4_MAPPED:
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "IPv4-mapped IPv6 address: give it as IPv4 (IPv4 traffic is matched as IPv4)");
+		return -EINVAL;
+	default:
+		return 0;
 	}
-	return 0;
 }
 
 static int put_prefix(struct sk_buff *skb, const struct lyncedge_prefix *p)

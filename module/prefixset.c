@@ -82,6 +82,9 @@ enum lyncedge_prefix_error lyncedge_prefix_check(const struct lyncedge_prefix *p
 		m = mask6(p->len);
 		if ((p->addr.v6.hi & ~m.hi) | (p->addr.v6.lo & ~m.lo))
 			return LYNCEDGE_PREFIX_HOST_BITS;
+		if (p->len >= 96 && !p->addr.v6.hi &&
+		    (p->addr.v6.lo >> 32) == 0xffff)
+			return LYNCEDGE_PREFIX_V4_MAPPED;
 		return LYNCEDGE_PREFIX_OK;
 	}
 	return LYNCEDGE_PREFIX_BAD_FAMILY;

@@ -44,6 +44,11 @@ enum lyncedge_prefix_error {
 	LYNCEDGE_PREFIX_BAD_FAMILY,
 	LYNCEDGE_PREFIX_BAD_LENGTH,
 	LYNCEDGE_PREFIX_HOST_BITS,
+	/*
+	 * Inside ::ffff:0:0/96. The stack hands us IPv4 traffic as IPv4, so
+	 * such a prefix would never match what its writer meant.
+	 */
+	LYNCEDGE_PREFIX_V4_MAPPED,
 };
 
 struct lyncedge_prefix4 {

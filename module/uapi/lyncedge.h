@@ -53,6 +53,9 @@
  *   message applies or none of it does. Adding a prefix already present is
  *   not an error; deleting one that is absent is (ENOENT). Deleting removes
  *   only that exact prefix, not addresses other prefixes still cover.
+ *   Every prefix and address nest, here and in TEST_ADDRESS and EXPLAIN,
+ *   is refused (EINVAL) with host bits set past its length, or inside
+ *   ::ffff:0:0/96 (IPv4 traffic reaches netfilter as IPv4).
  *
  * LYNCEDGE_CMD_FLUSH_SET (doit)
  *   Request: SET, or no SET to flush every set.

@@ -822,6 +822,14 @@ static bool pfx_host_bits(const struct pfx *p)
 	return memcmp(m.a, p->a, sizeof(m.a)) != 0;
 }
 
+/* Inside ::ffff:0:0/96: the kernel refuses it, as the CLI does. */
+static bool pfx_v4_mapped(const struct pfx *p)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return p->fam == 6 && p->len >= 96 && !memcmp(p->a, mapped, 12);
+}
+
 static int pfx_cmp(const void *x, const void *y)
 {
 	return memcmp(x, y, sizeof(struct pfx));
@@ -1199,7 +1207,7 @@ static int parse_prefix(const uint8_t *nest, bool want_address, struct pfx *p)
 	}
 	if (want_address && p->len != full_len(p->fam))
 		return -EINVAL;
-	if (pfx_host_bits(p))
+	if (pfx_host_bits(p) || pfx_v4_mapped(p))
 		return -EINVAL;
 	return 0;
 }
@@ -1803,7 +1811,16 @@ static struct pfx gen_bad_prefix(int fam)
 	struct pfx p = gen_address(fam);
 	unsigned int full = full_len(fam);
 
-	switch (below(4)) {
+	switch (below(5)) {
+	case 4:		/* IPv4-mapped IPv6, any length from /96 */
+		if (fam == 6) {
+			memset(p.a, 0, 10);
+			p.a[10] = p.a[11] = 0xff;
+			p.len = between(96, 128);
+			pfx_mask(&p, p.len);
+			break;
+		}
+		/* fall through */
 	case 0:		/* host bits set */
 		p.len = between(0, full - 1);
 		p.a[fam == 4 ? 3 : 15] |= 1;

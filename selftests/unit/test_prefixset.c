@@ -8,6 +8,13 @@
 #include "kselftest.h"
 #include "reference.h"
 
+static enum lyncedge_prefix_error check6(u64 hi, u64 lo, u8 len)
+{
+	struct lyncedge_prefix p = prefix6(hi, lo, len);
+
+	return lyncedge_prefix_check(&p);
+}
+
 static void test_prefix_check(void)
 {
 	struct lyncedge_prefix bad_family = prefix4(0, 0);
@@ -29,6 +36,14 @@ static void test_prefix_check(void)
 			 == LYNCEDGE_PREFIX_OK &&
 			 lyncedge_prefix_check(&(struct lyncedge_prefix){ .addr = prefix4(0xffffffff, 0).addr, .len = 32 })
 			 == LYNCEDGE_PREFIX_OK, "valid prefixes pass, /0 to full length\n");
+	ksft_test_result(check6(0, 0xffffc6336400ULL, 120) == LYNCEDGE_PREFIX_V4_MAPPED &&
+			 check6(0, 0xffff00000000ULL, 96) == LYNCEDGE_PREFIX_V4_MAPPED &&
+			 check6(0, 0xffffc6336401ULL, 128) == LYNCEDGE_PREFIX_V4_MAPPED,
+			 "IPv4-mapped IPv6 prefixes from /96 to /128 are refused, as the CLI refuses them\n");
+	ksft_test_result(check6(0, 0xfffe00000000ULL, 96) == LYNCEDGE_PREFIX_OK &&
+			 check6(0, 0, 64) == LYNCEDGE_PREFIX_OK &&
+			 check6(1ULL << 32, 0xffffc6336401ULL, 128) == LYNCEDGE_PREFIX_OK,
+			 "prefixes that hold ::ffff:0:0/96 or only look like it pass\n");
 }
 
 static void test_edges(void)
@@ -445,7 +460,7 @@ int main(void)
 	u64 seed = env ? strtoull(env, NULL, 0) : 20131101;
 
 	ksft_print_header();
-	ksft_set_plan(19);
+	ksft_set_plan(21);
 	test_prefix_check();
 	test_edges();
 	test_update_errors();
