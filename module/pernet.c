@@ -73,6 +73,7 @@ static void config_derive(struct lyncedge_config *config)
 	unsigned int i;
 
 	config->rs.rows = lyncedge_profile_rows(config->profiles);
+	lyncedge_ruleset_prepare(&config->rs);
 	config->nr_scope = 0;
 	for (i = 0; i < LYNCEDGE_EDGE_SIDE_COUNT; i++) {
 		const struct lyncedge_set *set =

@@ -248,28 +248,130 @@ const u8 lyncedge_edge_side[LYNCEDGE_EDGE_SIDE_COUNT] = {
 	LYNCEDGE_SET_WEBCONF, LYNCEDGE_SET_AV,
 };
 
-static bool touches_edge(const struct lyncedge_ruleset *rs,
-			 const struct lyncedge_tuple *t)
+/* The roles a prefix of set id carries: edge also stands for empty roles. */
+static u8 roles_of_set(const struct lyncedge_ruleset *rs, u8 id)
+{
+	u8 roles = BIT(id);
+	unsigned int i;
+
+	if (id != LYNCEDGE_SET_EDGE)
+		return roles;
+	for (i = 1; i < LYNCEDGE_EDGE_SIDE_COUNT; i++)
+		if (!lyncedge_set_size(rs->sets[lyncedge_edge_side[i]]))
+			roles |= BIT(lyncedge_edge_side[i]);
+	return roles;
+}
+
+static bool add_edge_range(struct lyncedge_edge_ranges *er,
+			   const struct lyncedge_prefix *p, u8 roles)
 {
 	unsigned int i;
 
-	for (i = 0; i < LYNCEDGE_EDGE_SIDE_COUNT; i++) {
-		const struct lyncedge_set *set = rs->sets[lyncedge_edge_side[i]];
+	if (p->addr.family == LYNCEDGE_IPV4) {
+		u32 host = p->len == 32 ? 0 : ~0U >> p->len;
 
-		if (lyncedge_set_contains(set, &t->src) ||
-		    lyncedge_set_contains(set, &t->dst))
-			return true;
+		i = er->nr4++;
+		if (i >= LYNCEDGE_EDGE_RANGES)
+			return false;
+		er->first4[i] = p->addr.v4 & ~host;
+		er->last4[i] = p->addr.v4 | host;
+		er->roles4[i] = roles;
+		return true;
 	}
-	return false;
+	i = er->nr6++;
+	if (i >= LYNCEDGE_EDGE_RANGES)
+		return false;
+	er->first6[i] = p->addr.v6;
+	er->last6[i] = p->addr.v6;
+	/* Prefixes in a set have no host bits: fill them in for last. */
+	if (p->len < 64) {
+		er->last6[i].hi |= ~0ULL >> p->len;
+		er->last6[i].lo = ~0ULL;
+	} else if (p->len < 128) {
+		er->last6[i].lo |= ~0ULL >> (p->len - 64);
+	}
+	er->roles6[i] = roles;
+	return true;
+}
+
+void lyncedge_ruleset_prepare(struct lyncedge_ruleset *rs)
+{
+	struct lyncedge_edge_ranges *er = &rs->edge;
+	struct lyncedge_prefix p;
+	unsigned int i;
+	u32 pos;
+
+	memset(er, 0, sizeof(*er));
+	for (i = 0; i < LYNCEDGE_EDGE_SIDE_COUNT; i++) {
+		u8 id = lyncedge_edge_side[i];
+		const struct lyncedge_set *set = rs->sets[id];
+		u8 roles = roles_of_set(rs, id);
+
+		for (pos = 0; pos < lyncedge_set_size(set); pos++) {
+			lyncedge_set_prefix_at(set, pos, &p);
+			if (!add_edge_range(er, &p, roles)) {
+				memset(er, 0, sizeof(*er));
+				return;
+			}
+		}
+	}
+	er->valid = true;
+}
+
+static bool u128_le(const struct lyncedge_u128 *a, const struct lyncedge_u128 *b)
+{
+	return a->hi < b->hi || (a->hi == b->hi && a->lo <= b->lo);
+}
+
+/*
+ * The edge-side sets that hold a, as bits by set id, an empty role
+ * standing for edge (lyncedge_role_set). Asked once per address: the rows
+ * on a port then test bits instead of looking the address up again, so
+ * that turning profiles on adds rows, not lookups.
+ */
+static u8 edge_roles(const struct lyncedge_ruleset *rs,
+		     const struct lyncedge_addr *a)
+{
+	const struct lyncedge_edge_ranges *er = &rs->edge;
+	bool in_edge;
+	unsigned int i;
+	u8 roles = 0;
+
+	if (likely(er->valid)) {
+		if (a->family == LYNCEDGE_IPV4) {
+			for (i = 0; i < er->nr4; i++)
+				if (a->v4 - er->first4[i] <=
+				    er->last4[i] - er->first4[i])
+					roles |= er->roles4[i];
+			return roles;
+		}
+		for (i = 0; i < er->nr6; i++)
+			if (u128_le(&er->first6[i], &a->v6) &&
+			    u128_le(&a->v6, &er->last6[i]))
+				roles |= er->roles6[i];
+		return roles;
+	}
+
+	in_edge = lyncedge_set_contains(rs->sets[LYNCEDGE_SET_EDGE], a);
+	if (in_edge)
+		roles = BIT(LYNCEDGE_SET_EDGE);
+	for (i = 1; i < LYNCEDGE_EDGE_SIDE_COUNT; i++) {
+		u8 role = lyncedge_edge_side[i];
+		const struct lyncedge_set *set = rs->sets[role];
+
+		if (lyncedge_set_size(set) ? lyncedge_set_contains(set, a) : in_edge)
+			roles |= BIT(role);
+	}
+	return roles;
 }
 
 static bool endpoint_has(const struct lyncedge_ruleset *rs, u8 endpoint,
-			 const struct lyncedge_addr *a)
+			 const struct lyncedge_addr *a, u8 roles)
 {
 	if (endpoint == LYNCEDGE_ANY)
 		return true;
 	if (lyncedge_is_edge_side(endpoint))
-		return lyncedge_set_contains(lyncedge_role_set(rs, endpoint), a);
+		return roles & BIT(endpoint);
 	return lyncedge_set_contains(rs->sets[endpoint], a);
 }
 
@@ -278,9 +380,12 @@ struct lyncedge_verdict lyncedge_classify(const struct lyncedge_ruleset *rs,
 {
 	struct lyncedge_verdict v;
 	u32 by_dport, by_sport, rows;
+	u8 src_roles, dst_roles;
 	int transport;
 
-	if (likely(!touches_edge(rs, t)))
+	src_roles = edge_roles(rs, &t->src);
+	dst_roles = edge_roles(rs, &t->dst);
+	if (likely(!(src_roles | dst_roles)))
 		return verdict(LYNCEDGE_PASS_NOT_EDGE, 0);
 	if (t->malformed)
 		return verdict(LYNCEDGE_DENY, LYNCEDGE_DENY_MALFORMED);
@@ -306,8 +411,8 @@ struct lyncedge_verdict lyncedge_classify(const struct lyncedge_ruleset *rs,
 		unsigned int i = __ffs(rows);
 		const struct lyncedge_rule *r = &lyncedge_rules[i];
 
-		if (!endpoint_has(rs, r->src, &t->src) ||
-		    !endpoint_has(rs, r->dst, &t->dst))
+		if (!endpoint_has(rs, r->src, &t->src, src_roles) ||
+		    !endpoint_has(rs, r->dst, &t->dst, dst_roles))
 			continue;
 		v = verdict(LYNCEDGE_PASS_RULE, i);
 		v.matched = by_dport & BIT(i) ? LYNCEDGE_MATCHED_DPORT :

@@ -79,13 +79,40 @@ struct lyncedge_verdict {
 };
 
 /*
+ * An Edge has a handful of addresses, yet every verdict asks which of
+ * the edge-side sets hold each of its two addresses: as a short list of
+ * ranges with the roles they carry, that is a few compares instead of
+ * up to eight set lookups. Up to this many prefixes per family.
+ */
+#define LYNCEDGE_EDGE_RANGES 16
+
+struct lyncedge_edge_ranges {
+	/* False: the edge-side sets hold too many prefixes; look them up. */
+	bool valid;
+	u8 nr4, nr6;
+	/* Bits by set id, as lyncedge_role_set() reads the roles. */
+	u8 roles4[LYNCEDGE_EDGE_RANGES];
+	u8 roles6[LYNCEDGE_EDGE_RANGES];
+	u32 first4[LYNCEDGE_EDGE_RANGES];
+	u32 last4[LYNCEDGE_EDGE_RANGES];
+	struct lyncedge_u128 first6[LYNCEDGE_EDGE_RANGES];
+	struct lyncedge_u128 last6[LYNCEDGE_EDGE_RANGES];
+};
+
+/*
  * What a verdict reads: the sets (indexed by enum lyncedge_set_id; NULL is
- * empty) and the rows of the enabled profiles.
+ * empty), the rows of the enabled profiles, and the edge-side sets as
+ * ranges (lyncedge_ruleset_prepare(); a zeroed edge is valid too, only
+ * slower).
  */
 struct lyncedge_ruleset {
 	const struct lyncedge_set *sets[LYNCEDGE_SET_COUNT];
 	u32 rows;
+	struct lyncedge_edge_ranges edge;
 };
+
+/* Derive rs->edge from rs->sets; call after any change to the sets. */
+void lyncedge_ruleset_prepare(struct lyncedge_ruleset *rs);
 
 /* The set a row endpoint or scope check reads for an edge-side role. */
 static inline const struct lyncedge_set *

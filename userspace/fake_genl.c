@@ -287,6 +287,7 @@ static void example_build(void)
 			example.sets[set] = set_of(example_sets[set]);
 	profiles = parse_profiles(getenv("FAKE_PROFILES"));
 	example.rows = lyncedge_profile_rows(profiles);
+	lyncedge_ruleset_prepare(&example);
 }
 
 __attribute__((destructor))

@@ -575,10 +575,11 @@ static void verdict_teardown(struct verdict_bench *vb)
 static struct lyncedge_ruleset ruleset_of(const struct verdict_bench *vb,
 					  u32 profiles)
 {
-	struct lyncedge_ruleset rs;
+	struct lyncedge_ruleset rs = { 0 };
 
 	memcpy(rs.sets, vb->sets, sizeof(rs.sets));
 	rs.rows = lyncedge_profile_rows(profiles);
+	lyncedge_ruleset_prepare(&rs);
 	return rs;
 }
 

@@ -44,9 +44,36 @@ static struct lyncedge_tuple tuple6(u64 src_hi, u64 dst_hi, u8 proto, u16 dport)
 	return t;
 }
 
+/*
+ * Every verdict of these tests, twice: with the edge-side sets as ranges
+ * (the tests change the sets at will, so they are prepared each time) and
+ * with them looked up. The two must agree.
+ */
+static unsigned long verdicts, by_ranges, paths_differ;
+
+static struct lyncedge_verdict classify(const struct lyncedge_tuple *t)
+{
+	struct lyncedge_ruleset looked_up = rs;
+	struct lyncedge_verdict v, w;
+
+	lyncedge_ruleset_prepare(&rs);
+	v = lyncedge_classify(&rs, t);
+	memset(&looked_up.edge, 0, sizeof(looked_up.edge));
+	w = lyncedge_classify(&looked_up, t);
+	verdicts++;
+	by_ranges += rs.edge.valid;
+	if (v.kind != w.kind || v.index != w.index || v.matched != w.matched) {
+		if (!paths_differ++)
+			ksft_print_msg("proto %u %u -> %u: ranges %u/%u, lookups %u/%u\n",
+				       t->proto, t->sport, t->dport, v.kind,
+				       v.index, w.kind, w.index);
+	}
+	return v;
+}
+
 static bool is(struct lyncedge_tuple t, u8 kind, u8 index)
 {
-	struct lyncedge_verdict v = lyncedge_classify(&rs, &t);
+	struct lyncedge_verdict v = classify(&t);
 
 	return v.kind == kind && v.index == index;
 }
@@ -190,7 +217,7 @@ static void test_any(void)
 
 static u8 matched(struct lyncedge_tuple t)
 {
-	return lyncedge_classify(&rs, &t).matched;
+	return classify(&t).matched;
 }
 
 static void test_av_source_port(void)
@@ -376,7 +403,7 @@ static void test_index_against_walk(void)
 			int want;
 
 			t.sport = random_port();
-			v = lyncedge_classify(&rs, &t);
+			v = classify(&t);
 			if (v.kind == LYNCEDGE_PASS_NOT_EDGE)
 				continue;
 			want = walk_rows(&t);
@@ -398,12 +425,108 @@ static void test_index_against_walk(void)
 			 checked);
 }
 
+/* The first or last address of p, one past either, or any address. */
+static struct lyncedge_addr address_near(const struct lyncedge_prefix *p, u64 r)
+{
+	struct lyncedge_addr a = p->addr;
+	bool last = r & 1, past = r & 2;
+
+	if (r % 7 == 6)
+		return a.family == LYNCEDGE_IPV4 ? addr4(rng()) : addr6(rng(), rng());
+	if (a.family == LYNCEDGE_IPV4) {
+		if (last)
+			a.v4 |= p->len == 32 ? 0 : ~0U >> p->len;
+		a.v4 += past ? (last ? 1 : -1) : 0;
+		return a;
+	}
+	if (last) {
+		if (p->len < 64) {
+			a.v6.hi |= ~0ULL >> p->len;
+			a.v6.lo = ~0ULL;
+		} else if (p->len < 128) {
+			a.v6.lo |= ~0ULL >> (p->len - 64);
+		}
+	}
+	if (past && last) {
+		a.v6.hi += !++a.v6.lo;
+	} else if (past) {
+		a.v6.hi -= !a.v6.lo--;
+	}
+	return a;
+}
+
+/*
+ * Edge-side prefixes of every length, both families, in edge and in a
+ * role, probed at, around and away from their bounds: ranges and lookups
+ * must agree on who touches the edge and in which role. And past
+ * LYNCEDGE_EDGE_RANGES prefixes in a family, lookups take over.
+ */
+static void test_edge_ranges(void)
+{
+	const struct lyncedge_set *saved_edge = sets[LYNCEDGE_SET_EDGE];
+	unsigned long before = verdicts, ranged = by_ranges;
+	struct lyncedge_prefix edge[6], av[6], many[LYNCEDGE_EDGE_RANGES + 1];
+	struct lyncedge_set *edge_set, *av_set, *many_set;
+	bool fell_back;
+	int round, i, k;
+
+	rng_seed(0xed6e5);
+	for (round = 0; round < 400; round++) {
+		for (i = 0; i < 6; i++) {
+			u8 len4 = rng() % 33, len6 = rng() % 129;
+
+			edge[i] = i % 2 ? prefix6(rng(), rng(), len6) : prefix4(rng(), len4);
+			av[i] = i % 2 ? prefix4(rng(), len4) : prefix6(rng(), rng(), len6);
+			edge[i] = masked(edge[i]);
+			av[i] = masked(av[i]);
+		}
+		edge_set = set_of(edge, 6);
+		av_set = set_of(av, round % 2 ? 6 : 0);
+		sets[LYNCEDGE_SET_EDGE] = edge_set;
+		sets[LYNCEDGE_SET_AV] = av_set;
+		for (k = 0; k < 200; k++) {
+			const struct lyncedge_prefix *p = rng() % 2 ? &edge[rng() % 6] : &av[rng() % 6];
+			struct lyncedge_tuple t = tuple4(STRANGER4, MESSENGER4, IPPROTO_TCP, 443);
+
+			/* An address at a bound of p, or just past one, or anywhere. */
+			t.src = address_near(p, rng());
+			t.dst = t.src.family == LYNCEDGE_IPV4 ? prefix4(MESSENGER4, 32).addr :
+								prefix6(DB8(3), 0x40, 128).addr;
+			t.sport = random_port();
+			t.dport = random_port();
+			if (rng() % 2) {
+				struct lyncedge_addr a = t.src;
+
+				t.src = t.dst;
+				t.dst = a;
+			}
+			classify(&t);
+		}
+		sets[LYNCEDGE_SET_AV] = NULL;
+		lyncedge_set_free(av_set);
+		lyncedge_set_free(edge_set);
+	}
+	for (i = 0; i <= LYNCEDGE_EDGE_RANGES; i++)
+		many[i] = prefix4(EDGE4 + 16 * (u32)i, 32);
+	many_set = set_of(many, LYNCEDGE_EDGE_RANGES + 1);
+	sets[LYNCEDGE_SET_EDGE] = many_set;
+	lyncedge_ruleset_prepare(&rs);
+	fell_back = !rs.edge.valid;
+	is(tuple4(EDGE4 + 16 * LYNCEDGE_EDGE_RANGES, PARTNER4, IPPROTO_TCP, 5061),
+	   LYNCEDGE_PASS_RULE, 1);
+	sets[LYNCEDGE_SET_EDGE] = saved_edge;
+	lyncedge_set_free(many_set);
+	ksft_test_result(!paths_differ && by_ranges - ranged >= 80000 && fell_back,
+			 "edge-side ranges agree with set lookups: %lu verdicts (%lu by ranges), lookups past %d prefixes\n",
+			 verdicts - before, by_ranges - ranged, LYNCEDGE_EDGE_RANGES);
+}
+
 int main(void)
 {
 	unsigned int i;
 
 	ksft_print_header();
-	ksft_set_plan(32);
+	ksft_set_plan(34);
 	lyncedge_table_init();
 	rs.rows = lyncedge_profile_rows(BIT(LYNCEDGE_PROFILE_PIC));
 	make_sets();
@@ -414,6 +537,8 @@ int main(void)
 	test_roles();
 	test_profiles();
 	test_index_against_walk();
+	test_edge_ranges();
+	ksft_test_result(!paths_differ, "ranges and lookups agree on all %lu verdicts\n", verdicts);
 	for (i = 0; i < LYNCEDGE_SET_COUNT; i++)
 		lyncedge_set_free((struct lyncedge_set *)sets[i]);
 	ksft_finished();
