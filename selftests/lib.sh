@@ -566,7 +566,7 @@ expect_probe() {
 	case $cmd in
 	tcp-connect|tcp-session|udp-request|icmp-echo) set -- -t "$t" "$@" ;;
 	esac
-	"$PROBE" -N "${NS[$host]:-$host}" "$cmd" "$@" 2> "$TMPD/probe.err"
+	"$PROBE" -N "${NS[$host]:-$host}" "$cmd" "$@" > "$TMPD/probe.out" 2> "$TMPD/probe.err"
 	got=$(probe_word $?)
 	case "|$want|" in
 	*"|$got|"*) return 0 ;;

@@ -19,7 +19,8 @@
  *       wait for its echo and print "ok" (or the result word of the failure).
  *       Lets a test keep a connection open across configuration changes.
  *   probe udp-send [-x] [-b SRC] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT
- *       Send COUNT datagrams of LEN payload bytes, expect no answer.
+ *       Send COUNT datagrams of LEN payload bytes, expect no answer; stops
+ *       early on SIGTERM or SIGINT and ends with "sent N".
  *   probe udp-request [-x] [-b SRC] [-l LEN] [-s SPORT] [-t MS] ADDR PORT
  *       Send one datagram and wait for its echo (or an ICMP error).
  *   probe udp-flows [-x] [-b SRC] [-n COUNT] [-l LEN] [-s SPORT] [-i USEC] ADDR PORT
@@ -462,12 +463,29 @@ static int cmd_tcp_session(int argc, char **argv)
 	return PROBE_OK;
 }
 
+static volatile sig_atomic_t stop_sending;
+
+static void on_stop_sending(int sig)
+{
+	(void)sig;
+	stop_sending = 1;
+}
+
+/* No SA_RESTART: a signal cuts usleep() short. */
+static void stop_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_sending };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
 static int cmd_udp_send(int argc, char **argv)
 {
 	struct client_opts o = { 0 };
 	enum probe_status st = PROBE_OK;
+	long i, sent = 0;
 	char *buf;
-	long i;
 	int fd;
 
 	parse_client(argc, argv, "xb:n:l:s:i:", &o);
@@ -476,18 +494,22 @@ static int cmd_udp_send(int argc, char **argv)
 	if (!buf)
 		return PROBE_ERROR;
 	memset(buf, 'x', o.len);
-	for (i = 0; i < o.count; i++) {
+	stop_on_signals();
+	for (i = 0; i < o.count && !stop_sending; i++) {
 		if (sendto(fd, buf, o.len, 0, (struct sockaddr *)&o.dst,
-			   o.dst_len) != o.len) {
+			   o.dst_len) == o.len) {
+			sent++;
+		} else {
 			st = status_of_errno(errno);
 			if (st != PROBE_EPERM)
 				warnx("send: %s", strerror(errno));
 		}
-		if (o.interval_us)
+		if (o.interval_us && !stop_sending)
 			usleep(o.interval_us);
 	}
 	free(buf);
 	close(fd);
+	printf("sent %ld\n", sent);
 	return st;
 }
 
@@ -519,17 +541,8 @@ static int cmd_udp_request(int argc, char **argv)
 	return PROBE_OK;
 }
 
-static volatile sig_atomic_t stop_flows;
-
-static void on_stop_flows(int sig)
-{
-	(void)sig;
-	stop_flows = 1;
-}
-
 static int cmd_udp_flows(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_stop_flows };
 	struct client_opts o = { 0 };
 	enum probe_status st = PROBE_OK;
 	long i, sent = 0;
@@ -544,14 +557,12 @@ static int cmd_udp_flows(int argc, char **argv)
 		      o.count, o.sport);
 		usage();
 	}
-	/* No SA_RESTART: a signal cuts usleep() short. */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	stop_on_signals();
 	buf = malloc(o.len);
 	if (!buf)
 		return PROBE_ERROR;
 	memset(buf, 'f', o.len);
-	for (i = 0; i < o.count && !stop_flows; i++) {
+	for (i = 0; i < o.count && !stop_sending; i++) {
 		fd = socket_for(o.dst.ss_family, SOCK_DGRAM, o.sport + (int)i);
 		if (sendto(fd, buf, o.len, 0, (struct sockaddr *)&o.dst,
 			   o.dst_len) == o.len) {
@@ -565,7 +576,7 @@ static int cmd_udp_flows(int argc, char **argv)
 				warnx("send: %s", strerror(errno));
 		}
 		close(fd);
-		if (o.interval_us && !stop_flows)
+		if (o.interval_us && !stop_sending)
 			usleep(o.interval_us);
 	}
 	free(buf);

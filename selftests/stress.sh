@@ -1,0 +1,290 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Stress and faults, bounded by time: traffic through the gateway while
+#   - one loop restores two configurations in turn on the gateway,
+#   - one creates a namespace, configures it and deletes it,
+#   - (second phase only) one unloads and reloads the module.
+# The traffic: a UDP stream the rows allow (messenger -> edge:3478, row 6,
+# IPv4 and IPv6), iperf3 over TCP on row 4 (edge -> messenger:50001), and
+# a flood the rows deny (stranger -> edge:3478).
+#
+# Allowed traffic must never be lost: while the module is loaded its rows
+# or conntrack let it through, and while it is not nothing filters. The
+# denied flood must not get through while the module stays loaded (first
+# phase); with the reload loop it does, in the windows where the gateway
+# has no configuration, and the test prints how much. Then the module is
+# unloaded: the kernel log holds no report, kmemleak (on a kernel that has
+# it) finds nothing of ours, and no slab cache of ours is left.
+#
+# LYNCEDGE_STRESS_S: seconds per phase (default 20).
+
+source "$(dirname "$0")/lib.sh"
+
+PHASE_S=${LYNCEDGE_STRESS_S:-20}
+IPERF_PORT=50001
+STREAM_GAP_US=2000
+FLOOD_GAP_US=1000
+KMEMLEAK=/sys/kernel/debug/kmemleak
+CONF_A=
+CONF_B=
+LOOPS=()
+STREAMS=()
+
+dmesg_lines() { dmesg | wc -l; }
+
+kernel_trouble() {
+	dmesg | tail -n +$((DMESG_START + 1)) |
+		grep -E 'WARNING:|BUG:|Oops|general protection|refcount_t|UBSAN|KASAN|possible .*(deadlock|recursive locking)|suspicious RCU|INFO: task|nf_lyncedge.*(error|fail)'
+}
+
+stress_cleanup() {
+	[ ${#LOOPS[@]} -eq 0 ] || kill "${LOOPS[@]}" 2>/dev/null
+	[ ${#STREAMS[@]} -eq 0 ] || kill "${STREAMS[@]}" 2>/dev/null
+	wait 2>/dev/null
+	[ -d /sys/module/nf_lyncedge ] || modprobe nf_lyncedge
+	cleanup
+}
+
+# Two configurations that agree on the flows above and differ in
+# everything else: sizes of the sets, profiles, logging.
+write_configs() {
+	local i
+	config_sample enforce || return 1
+	CONF_A=$TMPD/a.conf
+	le save > "$CONF_A" || return 1
+	{
+		grep -v '^log ' "$CONF_A"
+		# Not remote-users: it opens 3478 to anyone, the flood too.
+		echo "profile base"
+		echo "profile federation"
+		echo "log on"
+		for ((i = 0; i < 2000; i++)); do
+			echo "partners 10.$((i / 256)).$((i % 256)).0/24"
+			echo "clients 2001:db8:100:$(printf %x "$i")::/64"
+		done
+	} > "$TMPD/b.in"
+	le restore "$TMPD/b.in" || return 1
+	CONF_B=$TMPD/b.conf
+	le save > "$CONF_B" && le restore "$CONF_A"
+}
+
+# The loops run until the file $TMPD/stop exists and count their cycles
+# (and failures) in $TMPD/<name>.ok and .fail.
+loop_restore() {
+	local ok=0 bad=0 n=0
+	until [ -e "$TMPD/stop" ]; do
+		if le restore "$([ $((n % 2)) -eq 0 ] && echo "$CONF_B" || echo "$CONF_A")" \
+			2>> "$TMPD/restore.err"; then
+			ok=$((ok + 1))
+		else
+			bad=$((bad + 1))
+		fi
+		n=$((n + 1))
+		echo "$ok" > "$TMPD/restore.ok"
+		echo "$bad" > "$TMPD/restore.fail"
+	done
+}
+
+loop_netns() {
+	local ok=0 bad=0 n=0 ns
+	until [ -e "$TMPD/stop" ]; do
+		ns=le-st$n-$RUN_ID
+		n=$((n + 1))
+		if ip netns add "$ns" &&
+		   "$PROBE" -N "$ns" exec "$LYNCEDGE" restore "$CONF_B" 2>> "$TMPD/netns.err" &&
+		   "$PROBE" -N "$ns" exec "$LYNCEDGE" mode monitor 2>> "$TMPD/netns.err"; then
+			ok=$((ok + 1))
+		else
+			bad=$((bad + 1))
+		fi
+		ip netns del "$ns" 2>/dev/null
+		echo "$ok" > "$TMPD/netns.ok"
+		echo "$bad" > "$TMPD/netns.fail"
+	done
+}
+
+# An unload can be refused while a request holds the module: try again.
+loop_reload() {
+	local ok=0 busy=0
+	until [ -e "$TMPD/stop" ]; do
+		if modprobe -r nf_lyncedge 2>/dev/null; then
+			ok=$((ok + 1))
+			sleep 0.3
+			# A restore may have loaded it already (the CLI
+			# asks for the family, which loads the module).
+			modprobe nf_lyncedge 2>> "$TMPD/reload.err"
+		else
+			busy=$((busy + 1))
+		fi
+		echo "$ok" > "$TMPD/reload.ok"
+		echo "$busy" > "$TMPD/reload.fail"
+		sleep 1
+	done
+	[ -d /sys/module/nf_lyncedge ] || modprobe nf_lyncedge
+}
+
+count_of() { cat "$TMPD/$1" 2>/dev/null || echo 0; }
+
+# stream NAME HOST FAMILY SPORT GAP_US: a background udp-send from HOST to
+# the edge's port 3478, counted on arrival by an nftables counter NAME in
+# the edge's namespace, ahead of its sockets: a receiver that falls behind
+# under TCG must not pass for a loss in the gateway.
+stream() {
+	local saddr=ip dst=${A4[edge]}
+	[ "$3" = 6 ] && saddr=ip6 dst=${A6[edge]}
+	in_ns edge nft -f - <<-EOF || { fail "nft counter $1"; return 1; }
+		add counter inet stress $1
+		add rule inet stress count $saddr saddr $(addr "$3" "$2") udp sport $4 udp dport 3478 counter name $1
+	EOF
+	"$PROBE" -N "${NS[$2]}" udp-send -n 1000000 -l 64 -s "$4" -i "$5" "$dst" 3478 \
+		> "$TMPD/stream-$1" 2>&1 &
+	STREAMS+=($!)
+}
+
+sent_of() { sed -n 's/^sent \([0-9]*\)$/\1/p' "$TMPD/stream-$1"; }
+
+arrived() {
+	in_ns edge nft list counter inet stress "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
+iperf_listening() {
+	in_ns messenger ss -Hltn "sport = :$IPERF_PORT" | grep -q .
+}
+
+# phase NAME RELOAD SPORT: run the loops for PHASE_S seconds under traffic.
+# Sets SENT_ALLOWED, LOST_ALLOWED, LEAKED_DENIED.
+phase() {
+	local name=$1 reload=$2 sp=$3 pid sent4 sent6 flood s
+	local got4 got6 leak4 leak6
+
+	rm -f "$TMPD"/stop "$TMPD"/*.ok "$TMPD"/*.fail "$TMPD"/*.err
+	stream "a4-$name" messenger 4 "$sp" "$STREAM_GAP_US" &&
+	stream "a6-$name" messenger 6 "$((sp + 1))" "$STREAM_GAP_US" &&
+	stream "d4-$name" stranger 4 "$((sp + 2))" "$FLOOD_GAP_US" &&
+	stream "d6-$name" stranger 6 "$((sp + 3))" "$FLOOD_GAP_US" || return
+	loop_restore & LOOPS+=($!)
+	loop_netns & LOOPS+=($!)
+	[ "$reload" = 1 ] && { loop_reload & LOOPS+=($!); }
+	sleep "$PHASE_S"
+	touch "$TMPD/stop"
+	wait "${LOOPS[@]}"
+	LOOPS=()
+	# The streams stop last: every loop's window lay inside them.
+	for pid in "${STREAMS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid"
+	done
+	STREAMS=()
+	for s in a4 a6 d4 d6; do
+		grep -q '^sent [0-9]' "$TMPD/stream-$s-$name" ||
+			{ fail "$name: stream $s: $(head -c 200 "$TMPD/stream-$s-$name")"; return; }
+	done
+	sent4=$(sent_of "a4-$name") sent6=$(sent_of "a6-$name")
+	flood=$(($(sent_of "d4-$name") + $(sent_of "d6-$name")))
+	sleep 1
+	got4=$(arrived "a4-$name") got6=$(arrived "a6-$name")
+	leak4=$(arrived "d4-$name") leak6=$(arrived "d6-$name")
+	SENT_ALLOWED=$((sent4 + sent6))
+	LOST_ALLOWED=$((sent4 - got4 + sent6 - got6))
+	LEAKED_DENIED=$((leak4 + leak6))
+	diag "$name: ${PHASE_S} s, restores $(count_of restore.ok) (refused $(count_of restore.fail))," \
+	     "namespaces $(count_of netns.ok) (failed $(count_of netns.fail))," \
+	     "reloads $(count_of reload.ok) (busy $(count_of reload.fail))"
+	diag "$name: allowed datagrams $SENT_ALLOWED sent, $LOST_ALLOWED lost;" \
+	     "denied flood $flood sent, $LEAKED_DENIED got through"
+	[ "$SENT_ALLOWED" -gt 0 ] && [ "$flood" -gt 0 ] || fail "$name: the streams sent nothing"
+	[ "$(count_of restore.ok)" -ge 2 ] || fail "$name: fewer than 2 restores"
+	[ "$(count_of netns.ok)" -ge 1 ] || fail "$name: no namespace was configured"
+	[ "$LOST_ALLOWED" -eq 0 ] || fail "$name: $LOST_ALLOWED allowed datagrams were lost"
+	if [ "$reload" = 1 ]; then
+		[ "$(count_of reload.ok)" -ge 1 ] || fail "$name: the module was never unloaded"
+	else
+		[ "$(count_of restore.fail)" -eq 0 ] ||
+			fail "$name: restores refused: $(head -c 300 "$TMPD/restore.err")"
+		[ "$(count_of netns.fail)" -eq 0 ] ||
+			fail "$name: namespace configuration failed: $(head -c 300 "$TMPD/netns.err")"
+		[ "$LEAKED_DENIED" -eq 0 ] ||
+			fail "$name: $LEAKED_DENIED datagrams of the denied flood got through"
+	fi
+	return 0
+}
+
+start_iperf() {
+	in_ns messenger iperf3 -s -p $IPERF_PORT -D -I "$TMPD/iperf3-server.pid" \
+		>/dev/null 2>&1 || { fail "iperf3 server did not start"; return; }
+	wait_until 20 iperf_listening || { fail "iperf3 server not listening"; return; }
+	PIDS+=("$(cat "$TMPD/iperf3-server.pid")")
+	in_ns edge iperf3 -c "${A4[messenger]}" -p $IPERF_PORT -t $((2 * PHASE_S + 10)) \
+		-b 20M > "$TMPD/iperf3.out" 2>&1 &
+	IPERF_PID=$!
+}
+
+without_reload() {
+	start_iperf
+	phase steady 0 20000
+	no_report
+}
+
+with_reload() {
+	local rc
+	phase reloading 1 20100
+	wait "$IPERF_PID"
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "iperf3 over row 4: exit $rc: $(tail -3 "$TMPD/iperf3.out")"
+	diag "iperf3 over row 4: $(grep -E ' sender$' "$TMPD/iperf3.out" | tail -1 |
+		awk '{ print $7, $8 ",", $9, "retransmits" }')"
+	no_report
+}
+
+no_report() {
+	local t
+	t=$(kernel_trouble)
+	[ -z "$t" ] || fail "kernel log: $(echo "$t" | head -5)"
+}
+
+# After the last unload: kmemleak, where the kernel has it, scanned twice
+# (an object is reported only once it was seen unreferenced twice), and
+# the slab caches.
+nothing_left() {
+	local leaks
+	modprobe -r nf_lyncedge || { fail "final modprobe -r failed"; return; }
+	if [ -e "$KMEMLEAK" ]; then
+		echo scan > "$KMEMLEAK"
+		sleep 1
+		echo scan > "$KMEMLEAK"
+		# Frames of an unloaded module have no symbol left: a bare
+		# address in module space is ours (the only module unloaded).
+		leaks=$(awk '/^unreferenced object/ { obj = $0 } /nf_lyncedge|\[<ffffffffc/ { print obj }' \
+			"$KMEMLEAK" | sort -u)
+		[ -z "$leaks" ] || fail "kmemleak: $(echo "$leaks" | head -5)"
+		diag "kmemleak: $(grep -c '^unreferenced object' "$KMEMLEAK") unreferenced objects in all, $(echo -n "$leaks" | grep -c .) of ours"
+	else
+		diag "no kmemleak in this kernel: the debug kernel's run checks for leaks"
+	fi
+	! grep -qi lyncedge /proc/slabinfo 2>/dev/null || fail "a slab cache of ours is left"
+	modprobe nf_lyncedge || fail "modprobe nf_lyncedge after the stress failed"
+}
+
+trap stress_cleanup EXIT
+lib_init
+require_tool iperf3
+topo_create || skip_all "cannot build the topology"
+start_listeners edge messenger || skip_all "cannot start the servers"
+in_ns edge nft -f - <<EOF || skip_all "nftables cannot count in the edge's namespace"
+table inet stress {
+	chain count {
+		type filter hook prerouting priority raw;
+	}
+}
+EOF
+write_configs || skip_all "cannot write the configurations"
+[ -e "$KMEMLEAK" ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+# Leaks from before this script are not this script's.
+[ -e "$KMEMLEAK" ] && echo clear > "$KMEMLEAK"
+DMESG_START=$(dmesg_lines)
+
+run_case "restores and namespaces under traffic: nothing allowed lost, nothing denied passes" without_reload
+run_case "and module reloads: nothing allowed lost, iperf3 completes, no kernel report" with_reload
+run_case "after the last unload: no leak, no slab cache of ours" nothing_left
+tap_finish
