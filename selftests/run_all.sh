@@ -4,6 +4,7 @@
 # The whole test run, as README's test command and CI call it:
 #   build checks (W=1 and sparse against 6.1 and 6.12 headers, checkpatch),
 #   host unit tests (matching core, CLI parser) under ASan/UBSan,
+#   libFuzzer on the CLI's parsers and the matching core (FUZZ_SECONDS each),
 #   the QEMU harness self-test,
 #   the VM selftests on each kernel of LYNCEDGE_TEST_KERNELS (default "6.1"),
 #   and beside them, in VMs of their own, the DKMS install suite and a
@@ -139,7 +140,13 @@ replay() {
 run "install layout (make install DESTDIR)" tap selftests/install_layout.sh
 run "unit: matching core" tap make -s -C selftests/unit run
 run "unit: cli" tap make -s -C userspace check
-run "fuzz: config parser" check make -s -C userspace fuzz FUZZ_SECONDS=30
+# libFuzzer, 30 s a target (FUZZ_SECONDS), one process: a crash, leak,
+# sanitizer report or failed check fails the target's line.
+fuzz_seconds=${FUZZ_SECONDS:-30}
+run "fuzz: config parser" check make -s -C userspace fuzz FUZZERS=conffile FUZZ_SECONDS="$fuzz_seconds"
+run "fuzz: prefix parser" check make -s -C userspace fuzz FUZZERS=prefix FUZZ_SECONDS="$fuzz_seconds"
+run "fuzz: netlink replies" check make -s -C userspace fuzz FUZZERS=netlink FUZZ_SECONDS="$fuzz_seconds"
+run "fuzz: matching core" check make -s -C selftests/fuzz run FUZZ_SECONDS="$fuzz_seconds"
 run "man page lyncedge(8)" check userspace/man_test.sh userspace/lyncedge
 run "bash completion" tap userspace/completion_test.sh
 run "qemu harness self-test" tap selftests/qemu/selftest.sh

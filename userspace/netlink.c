@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,17 @@ static void parse_extack(const struct nlmsghdr *nlh, size_t offset,
 	mnl_attr_parse(nlh, (unsigned int)offset, extack_cb, err);
 }
 
+/*
+ * The errno of an error field, which the kernel fills with -errno; INT_MIN
+ * has no negation, and is no errno anyway.
+ */
+static int reply_errno(int error)
+{
+	if (error == INT_MIN)
+		return EPROTO;
+	return error < 0 ? -error : error;
+}
+
 /* NLMSG_ERROR: an ACK when error is 0. */
 static void parse_error(const struct nlmsghdr *nlh, struct nl_error *err)
 {
@@ -83,7 +95,7 @@ static void parse_error(const struct nlmsghdr *nlh, struct nl_error *err)
 	    e->msg.nlmsg_len > sizeof(struct nlmsghdr))
 		offset += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	parse_extack(nlh, offset, err);
-	err->error = e->error < 0 ? -e->error : e->error;
+	err->error = reply_errno(e->error);
 	/* A success with a message: the message is a warning, kept for the
 	 * caller; an offset means nothing then. */
 	if (!err->error)
@@ -100,11 +112,22 @@ static void parse_done(const struct nlmsghdr *nlh, struct nl_error *err)
 	memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
 	parse_extack(nlh, sizeof(error), err);
 	if (error < 0) {
-		err->error = -error;
+		err->error = reply_errno(error);
 	} else {
 		err->msg[0] = '\0';
 		err->has_offset = false;
 	}
+}
+
+/*
+ * mnl_nlmsg_ok() compares nlmsg_len to len as an int: a length of 2 GiB or
+ * more passes it, and mnl_nlmsg_next() then jumps out of the buffer. The
+ * kernel sends no such message, but any local process can send to our
+ * port id.
+ */
+static bool reply_ok(const struct nlmsghdr *nlh, int len)
+{
+	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned int)len;
 }
 
 /*
@@ -140,7 +163,7 @@ static int talk(struct nl *nl, struct nlmsghdr *req, uint16_t type,
 					   "cannot receive from the kernel");
 		}
 		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)nl->rx; mnl_nlmsg_ok(nlh, len);
+		for (nlh = (const struct nlmsghdr *)nl->rx; reply_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_seq != seq ||
 			    !mnl_nlmsg_portid_ok(nlh, nl->portid))
