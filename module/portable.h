@@ -31,12 +31,17 @@
  * Sets run to megabytes and are built in process context: kvmalloc,
  * charged to the memory cgroup of the process that asked for the set, as
  * nftables charges its sets: an unprivileged owner of a user namespace
- * must not pin kernel memory outside every limit.
+ * must not pin kernel memory outside every limit. A cgroup at its limit
+ * fails the request instead of OOM-killing, and quietly: the requester
+ * gets ENOMEM with a message, and a user's limit is no kernel fault to
+ * log with a backtrace. Staged transactions are allocated the same way.
  */
+#define LYNCEDGE_GFP_USER_DATA \
+	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
 static inline void *lyncedge_alloc(size_t size)
 {
-	/* A cgroup at its limit fails the request instead of OOM-killing. */
-	return kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	return kvmalloc(size, LYNCEDGE_GFP_USER_DATA);
 }
 
 static inline void lyncedge_free(void *ptr)

@@ -82,7 +82,7 @@ static int append(struct lyncedge_prefix **array, u32 *nr, u32 *room,
 			size *= 2;
 		size = min_t(u64, size, max);
 		grown = kvmalloc_array(size, sizeof(*grown),
-				       GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+				       LYNCEDGE_GFP_USER_DATA);
 		if (!grown)
 			return -ENOMEM;
 		if (*nr)

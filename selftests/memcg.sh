@@ -57,8 +57,9 @@ charged() {
 }
 
 limited() {
-	local before_save after_save rc err headroom
+	local before_save after_save rc err headroom dmesg_at warned
 	before_save=$(le save) || { fail "save failed"; return; }
+	dmesg_at=$(dmesg | wc -l)
 	# Room for the CLI's own memory (its peak, measured by charged), not
 	# for the kernel to stage and build a second set as big as the first.
 	headroom=$(( $(set_bytes partners) / 2 + CLI_PEAK ))
@@ -73,6 +74,9 @@ limited() {
 	after_save=$(le save)
 	[ "$before_save" = "$after_save" ] || fail "the configuration changed"
 	grep -q '^oom_kill 0$' "$CG/memory.events" || fail "the cgroup OOM-killed: $(tr '\n' ' ' < "$CG/memory.events")"
+	# A user's limit is no kernel fault: no allocation-failure backtrace.
+	warned=$(dmesg | tail -n +$((dmesg_at + 1)) | grep -E 'allocation failure|vmalloc error|Call Trace')
+	[ -z "$warned" ] || fail "the kernel logged the failed allocation: $(echo "$warned" | head -2)"
 }
 
 lib_init
