@@ -3,8 +3,8 @@
  * What the matching core (prefixset.c, table.c) needs from its surroundings.
  * The core builds inside nf_lyncedge.ko and, unchanged, on the host, where
  * unit tests, sanitizers, fuzzers and benchmarks exercise it; this header is
- * (with portable_user.h beside the host builds) the only place that knows
- * the difference.
+ * (with the shim that host builds force in) the only place that knows the
+ * difference.
  */
 #ifndef _LYNCEDGE_PORTABLE_H
 #define _LYNCEDGE_PORTABLE_H
@@ -55,11 +55,13 @@ static inline void lyncedge_sort(void *base, size_t num, size_t size,
 	sort(base, num, size, cmp, NULL);
 }
 
-#else
-
-/* On the host: unit tests, fuzzers and benchmarks bring their own. */
-#include "portable_user.h"
-
+#elif !defined(_LYNCEDGE_PORTABLE_USER_H)
+/*
+ * On the host, unit tests, fuzzers and benchmarks bring their own shim and
+ * force it in ahead of every source ("-include portable_user.h"), so that
+ * the module names nothing outside module/.
+ */
+#error "a host build of the core must -include its userspace shim"
 #endif /* __KERNEL__ */
 
 #endif /* _LYNCEDGE_PORTABLE_H */
