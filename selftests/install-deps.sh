@@ -23,6 +23,10 @@ packages=(
 	# the VM harness (selftests/qemu): xz and zstd unpack Debian's kernels
 	# and modules, busybox-static and cpio make the initramfs
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd util-linux
+	# the debug kernel (selftests/qemu/debug-kernel.sh), built from
+	# linux-source-6.1: Kconfig's parsers, timeconst, objtool's libelf,
+	# the bzImage's compressor
+	flex bison bc libelf-dev lz4
 	# tools the tests run inside the VM
 	iproute2 iputils-ping nftables iptables ipset conntrack socat iperf3
 	coturn sip-tester openssl python3 tcpdump procps

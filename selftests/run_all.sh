@@ -6,9 +6,12 @@
 #   host unit tests (matching core, CLI parser) under ASan/UBSan,
 #   libFuzzer on the CLI's parsers and the matching core (FUZZ_SECONDS each),
 #   the QEMU harness self-test,
-#   the VM selftests on each kernel of LYNCEDGE_TEST_KERNELS (default "6.1"),
-#   and beside them, in VMs of their own, the DKMS install suite and a
-#   smoke run of the benchmark.
+#   then, two VMs at a time: the VM selftests on each kernel of
+#   LYNCEDGE_TEST_KERNELS (default "6.1") and on the debug kernel (KASAN,
+#   kmemleak, lockdep, UBSAN; built from linux-source-6.1 when not cached)
+#   with the harness self-test that proves its detectors
+#   (LYNCEDGE_TEST_DEBUG=0 leaves the debug kernel out), the DKMS install
+#   suite on each kernel and a smoke run of the benchmark.
 # Every part reports a count of cases; the run ends with the line
 #   N passed, N failed[, N skipped]
 # A skip is never counted as a pass.
@@ -17,6 +20,17 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 kernels=${LYNCEDGE_TEST_KERNELS:-6.1}
+debug=${LYNCEDGE_TEST_DEBUG:-1}
+# The debug kernel runs the suite 3-5 times slower than Debian's 6.1 (an
+# estimated 1.5 hours for all of it), and its build and self-test already
+# take over half an hour: make test runs there the areas that feed the
+# module hostile input and drive its memory paths (the netlink and packet
+# fuzzers, memcg limits, unload under traffic), about 21 minutes. The
+# stress loops run on Debian's kernels; txnowner needs a loadable module
+# with a netlink notifier, and the debug kernel has every other one built
+# in. "all" runs every area.
+debug_areas=${LYNCEDGE_TEST_DEBUG_AREAS:-"memcg pktfuzz nlfuzz rmmod"}
+[ "$debug_areas" = all ] && debug_areas=
 logdir=$top/build/test-logs
 mkdir -p "$logdir"
 
@@ -105,29 +119,67 @@ done
 run "checkpatch --strict module/" check selftests/checkpatch.sh
 run "cli build" check make -s cli
 run "selftest probe build" check make -s probe
-# The install suite builds the module with DKMS inside the VM, under TCG:
-# minutes per kernel. It runs in VMs of its own, one after the other, on
-# the second core while the rest goes on; its results are read at the end.
-install_logs=()
-for k in $kernels; do
-	install_logs+=("$logdir/vm_install_$k.log")
-done
-(
-	for k in $kernels; do
-		log=$logdir/vm_install_$k.log
-		start=$(date +%s)
-		selftests/qemu/run.sh --kernel "$k" -- selftests/install.sh >"$log" 2>&1
-		echo "$? $(( $(date +%s) - start ))" >"$log.status"
-	done
-	# make bench, cut down to one repetition and small sets, so that it
-	# cannot rot; its figures are not for quoting.
-	log=$logdir/bench_smoke.log
+# --- the VM parts -----------------------------------------------------------
+# A VM takes one core (TCG runs on one host thread) and the machine has two:
+# the VM parts run two at a time, each into a log of its own, and are
+# counted at the end in a fixed order. Never three: VMs sharing a core
+# slow down the suites' timed cases. The longest lane starts first, now,
+# beside the host checks (one core's worth of work): the debug kernel's
+# build (about 20 minutes of CPU when not cached; niced, so the checks and
+# VMs go first), then its harness self-test and its suite. The rest takes
+# the other slot, longest first, then whichever slot is free.
+vmlogs=$logdir/vm
+mkdir -p "$vmlogs"
+# A part that never ran must not be read from an earlier run's log.
+rm -f "$vmlogs"/*.log "$vmlogs"/*.status
+
+# part NAME COMMAND...: COMMAND into NAME's log, "STATUS SECONDS" beside it;
+# returns COMMAND's status.
+part() {
+	local log=$vmlogs/${1//[^A-Za-z0-9.]/_}.log start rc
+	shift
+	echo "### started: ${log##*/}"
 	start=$(date +%s)
-	BENCH_SMOKE=1 BENCH_OUT=$top/build/bench-smoke BENCH_COMMAND="BENCH_SMOKE=1 make bench" \
-		selftests/bench/run.sh >"$log" 2>&1
-	echo "$? $(( $(date +%s) - start ))" >"$log.status"
-) &
-install_pid=$!
+	"$@" >"$log" 2>&1
+	rc=$?
+	echo "$rc $(( $(date +%s) - start ))" >"$log.status"
+	echo "### finished: ${log##*/} (status $rc)"
+	return "$rc"
+}
+
+# The debug kernel's parts need its build; without it they fail, rather
+# than each starting the 20-minute build again.
+lane_debug() {
+	if part "debug kernel build" selftests/qemu/debug-kernel.sh; then
+		part "qemu harness self-test debug" selftests/qemu/selftest.sh --kernel debug
+		# shellcheck disable=SC2086 # a list of areas
+		part "vm selftests debug" selftests/qemu/run.sh --kernel debug -- selftests/run_vm_tests.sh $debug_areas
+	else
+		part "qemu harness self-test debug" sh -c 'echo "not run: the debug kernel did not build"; exit 1'
+		part "vm selftests debug" sh -c 'echo "not run: the debug kernel did not build"; exit 1'
+	fi
+}
+
+# lane COMMAND...: COMMAND in the background once fewer than two lanes run.
+# Polled: a lane lasts minutes, and "kill -0" asks about the lanes alone,
+# where "wait -n" would also return for run()'s children.
+lanes=()
+lane() {
+	local pid alive
+	while :; do
+		alive=()
+		for pid in "${lanes[@]}"; do
+			kill -0 "$pid" 2>/dev/null && alive+=("$pid")
+		done
+		lanes=("${alive[@]}")
+		[ ${#lanes[@]} -lt 2 ] && break
+		sleep 5
+	done
+	"$@" &
+	lanes+=($!)
+}
+
+[ "$debug" = 1 ] && lane lane_debug
 
 # replay LOG: print a background part's log, exit with its status.
 replay() {
@@ -150,18 +202,40 @@ run "fuzz: matching core" check make -s -C selftests/fuzz run FUZZ_SECONDS="$fuz
 run "man page lyncedge(8)" check userspace/man_test.sh userspace/lyncedge
 run "bash completion" tap userspace/completion_test.sh
 run "qemu harness self-test" tap selftests/qemu/selftest.sh
+# Longest first: the suites, then DKMS (it builds the module under TCG:
+# minutes per kernel), then make bench cut down to one repetition and
+# small sets, so that it cannot rot (its figures are not for quoting).
 for k in $kernels; do
-	run "vm selftests $k" summary selftests/qemu/run.sh --kernel "$k" -- selftests/run_vm_tests.sh
+	lane part "vm selftests $k" selftests/qemu/run.sh --kernel "$k" -- selftests/run_vm_tests.sh
 done
-wait "$install_pid"
-for log in "${install_logs[@]}"; do
-	k=${log##*_install_}
-	k=${k%.log}
-	RUN_SECS=$(awk '{ print $2 }' "$log.status" 2>/dev/null) \
-		run "vm install (DKMS) $k" tap replay "$log"
+for k in $kernels; do
+	lane part "vm install (DKMS) $k" selftests/qemu/run.sh --kernel "$k" -- selftests/install.sh
 done
-RUN_SECS=$(awk '{ print $2 }' "$logdir/bench_smoke.log.status" 2>/dev/null) \
-	run "bench smoke (BENCH_SMOKE=1 make bench)" check replay "$logdir/bench_smoke.log"
+lane part "bench smoke (BENCH_SMOKE=1 make bench)" \
+	env BENCH_SMOKE=1 BENCH_OUT="$top/build/bench-smoke" BENCH_COMMAND="BENCH_SMOKE=1 make bench" \
+	selftests/bench/run.sh
+wait
+
+# counted NAME KIND: count a VM part from its log.
+counted() {
+	local log=$vmlogs/${1//[^A-Za-z0-9.]/_}.log
+	RUN_SECS=$(awk '{ print $2 }' "$log.status" 2>/dev/null) run "$1" "$2" replay "$log"
+}
+for k in $kernels; do
+	counted "vm selftests $k" summary
+done
+if [ "$debug" = 1 ]; then
+	# Its own line, so that the build's minutes show apart from the suite's.
+	counted "debug kernel build" check
+	counted "qemu harness self-test debug" tap
+	counted "vm selftests debug" summary
+else
+	run "debug kernel (LYNCEDGE_TEST_DEBUG=0)" check sh -c 'echo "skipped: LYNCEDGE_TEST_DEBUG=0"; exit 4'
+fi
+for k in $kernels; do
+	counted "vm install (DKMS) $k" tap
+done
+counted "bench smoke (BENCH_SMOKE=1 make bench)" check
 
 echo
 echo "### summary"

@@ -58,9 +58,11 @@ kernel_resolve_apt() {
 }
 
 # Newest KVER of a series already in the cache (a complete one only).
+# Debian's end in -amd64; the debug kernels (debug-kernel.sh) share the
+# cache and their 6.1.N prefix, but are no Debian 6.1.
 kernel_resolve_cached() {
 	local d
-	for d in "$KERNEL_CACHE/$1".*/.complete; do
+	for d in "$KERNEL_CACHE/$1".*-amd64/.complete; do
 		[ -e "$d" ] || continue
 		d=${d%/.complete}
 		echo "${d##*/}"
@@ -209,7 +211,9 @@ kernel_modroot() {
 	tmp=$(mktemp -d "$KERNEL_CACHE/$kver/.modroot.XXXXXX") || return 1
 	chmod 755 "$tmp"
 	mkdir -p "$tmp/lib/modules/$kver/updates"
-	if ! cp -al "$base/kernel" "$tmp/lib/modules/$kver/" 2>/dev/null; then
+	# The debug kernel has everything built in: no kernel/ to link.
+	if [ -d "$base/kernel" ] &&
+	   ! cp -al "$base/kernel" "$tmp/lib/modules/$kver/" 2>/dev/null; then
 		cp -a "$base/kernel" "$tmp/lib/modules/$kver/" || { rm -rf "$tmp"; return 1; }
 	fi
 	cp -a "$base"/modules.order "$base"/modules.builtin* "$tmp/lib/modules/$kver/"

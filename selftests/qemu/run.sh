@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [--kernel 6.1|6.12] -- COMMAND [ARGS...]
+# run.sh [--kernel 6.1|6.12|debug] -- COMMAND [ARGS...]
 #
 # Boots a Debian kernel under QEMU with nf_lyncedge.ko and the lyncedge CLI
 # built from this tree, runs COMMAND as root inside and exits with its status.
@@ -9,13 +9,24 @@
 # host tools and paths work unchanged, except that /run and /dev are the VM's
 # own and writes stay in the VM.
 #
+# "--kernel debug" boots instead a kernel built from Debian's 6.1 sources
+# with KASAN, kmemleak, lockdep, UBSAN and list debugging (debug-kernel.sh
+# builds it, once). After COMMAND the VM unloads nf_lyncedge and has kmemleak
+# scan; a leak of the module's fails the run.
+#
 # Exit status: COMMAND's own on a clean run; 124 when LYNCEDGE_VM_TIMEOUT
 # expired; 125 when the harness failed (setup, build, the VM died without
 # reporting a status, or the kernel log shows a warning/oops/lockdep splat,
-# even if COMMAND succeeded).
+# or the debug kernel's kmemleak a leak of nf_lyncedge, even if COMMAND
+# succeeded).
 #
 # Environment:
-#   LYNCEDGE_VM_TIMEOUT  seconds before QEMU is killed (default 1800)
+#   LYNCEDGE_VM_TIMEOUT  seconds before QEMU is killed (default 1800 times
+#                        LYNCEDGE_VM_SLOWDOWN)
+#   LYNCEDGE_VM_SLOWDOWN  how many times slower than on Debian's kernels the
+#                        guest runs (default 1, 6 on the debug kernel); the
+#                        default timeout and, inside, run_vm_tests.sh's
+#                        per-area timeouts scale by it
 #   LYNCEDGE_VM_MEM      guest memory (default 2G)
 #   LYNCEDGE_VM_KVM=1    use KVM instead of TCG
 #   LYNCEDGE_VM_MTTCG=1  multi-threaded TCG: faster, but QEMU 7.2 then makes
@@ -79,9 +90,21 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || usage
-kernel_meta_pkg "$series" >/dev/null || exit "$E_HARNESS"
+if [ "$series" != debug ] && ! kernel_meta_pkg "$series" >/dev/null; then
+	die "--kernel takes 6.1, 6.12 or debug"
+fi
 
-timeout=${LYNCEDGE_VM_TIMEOUT:-1800}
+# The debug kernel checks every memory access (KASAN) and every lock
+# taken (lockdep) and tracks every allocation (kmemleak), and TCG emulates
+# each check: the suite's areas take 5-6 times as long as on Debian's 6.1.
+# Time limits scale by the factor, which COMMAND gets in its environment.
+slowdown=1
+[ "$series" = debug ] && slowdown=6
+export LYNCEDGE_VM_SLOWDOWN=${LYNCEDGE_VM_SLOWDOWN:-$slowdown}
+if ! [[ $LYNCEDGE_VM_SLOWDOWN =~ ^[1-9][0-9]*$ ]]; then
+	die "LYNCEDGE_VM_SLOWDOWN must be a positive integer"
+fi
+timeout=${LYNCEDGE_VM_TIMEOUT:-$((1800 * LYNCEDGE_VM_SLOWDOWN))}
 if ! [[ $timeout =~ ^[1-9][0-9]*$ ]]; then
 	die "LYNCEDGE_VM_TIMEOUT must be a positive number of seconds"
 fi
@@ -121,9 +144,16 @@ esac
 
 # --- kernel, build, module root, initramfs ---------------------------------
 
-kver=$(kernel_ensure "$series") || die "no $series kernel available"
+if [ "$series" = debug ]; then
+	kver=$("$here/debug-kernel.sh") || die "cannot build the debug kernel"
+	# The built tree is the debug kernel's only "headers".
+	kbuild=$(kernel_dir "$kver")/build
+else
+	kver=$(kernel_ensure "$series") || die "no $series kernel available"
+	kernel_ensure_headers "$kver" || die "no headers for $kver"
+	kbuild=/usr/src/linux-headers-$kver
+fi
 verbose "kernel $kver"
-kernel_ensure_headers "$kver" || die "no headers for $kver"
 
 ko=${LYNCEDGE_KO:-}
 if [ "${LYNCEDGE_VM_BUILD:-1}" != 0 ]; then
@@ -135,11 +165,11 @@ if [ "${LYNCEDGE_VM_BUILD:-1}" != 0 ]; then
 		flock 9
 		# errexit does not apply inside an "if !": stop by hand.
 		for t in "${targets[@]}"; do
-			make -C "$repo" "$t" KDIR="/usr/src/linux-headers-$kver" || exit
+			make -C "$repo" "$t" KDIR="$kbuild" || exit
 		done
 	) 9>"$repo/build/.vm-build.lock" >"$rundir/build.log" 2>&1; then
 		tail -n 40 "$rundir/build.log" >&2
-		die "build failed (make ${targets[*]} KDIR=/usr/src/linux-headers-$kver); full log: $rundir/build.log"
+		die "build failed (make ${targets[*]} KDIR=$kbuild); full log: $rundir/build.log"
 	fi
 	verbose "built: ${targets[*]}"
 fi
@@ -169,6 +199,9 @@ printf '%s\0' "$cwd" >"$ctl/cwd"
 while IFS= read -r name; do
 	printf '%s=%s\0' "$name" "${!name}" >>"$ctl/env"
 done < <(compgen -e | grep -E '^(LYNCEDGE_|KSFT_)|^TERM$' | grep -vx LYNCEDGE_VM_OUTDIR)
+
+# The debug kernel's leak check after the command (stage2.sh).
+[ "$series" = debug ] && : >"$ctl/kmemleak"
 
 interactive=0
 if [ -t 0 ] && [ -t 1 ]; then
@@ -267,7 +300,10 @@ status=
 cmd_at=$(sed -n 's/^lyncedge-vm: running the command at \([0-9.]*\)s$/\1/p' "$log")
 verbose "VM ran ${vm_time}s, command started at ${cmd_at:-?}s of guest uptime"
 
-splat='WARNING:|BUG:|Oops|Kernel panic|general protection fault|suspicious RCU usage|rcu.*stall|possible circular locking|lockdep|UBSAN:|KASAN:|Call Trace'
+# Not a bare "lockdep": the debug kernel says "RCU lockdep checking is
+# enabled" at every boot. Its reports start with WARNING: or BUG: (or dump
+# a call trace); these two INFO: lines are lockdep's own.
+splat='WARNING:|BUG:|Oops|Kernel panic|general protection fault|suspicious RCU usage|rcu.*stall|possible circular locking|INFO: lockdep is turned off|INFO: trying to register non-static key|UBSAN:|KASAN:|Call Trace'
 rc=
 if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	echo "run.sh: timed out after ${timeout}s (LYNCEDGE_VM_TIMEOUT); QEMU killed. Kernel log tail:" >&2
@@ -282,6 +318,42 @@ if first=$(grep -nE -m1 "$splat" "$log"); then
 	echo "run.sh: kernel log from the first one:" >&2
 	sed -n "$((first > 5 ? first - 5 : 1)),$((first + 80))p" "$log" >&2
 	rc=${rc:-$E_HARNESS}
+fi
+# kmemleak's report: entries from one "unreferenced object" line to the
+# next. An entry is the module's when a frame of its backtrace names it
+# (nf_lyncedge, lyncedge_*) or is a bare address: kallsyms names all of the
+# kernel's own code, and on the debug kernel nf_lyncedge, unloaded before
+# the scan, is the only module (a module's init code, freed once it has
+# run, is a bare address too). A frame's "[<...>]" is a hashed address or,
+# before the kernel has its random key, "(____ptrval____)". Other entries
+# (the kernel's own false positives) are counted, not judged.
+if [ -e "$ctl/kmemleak" ] && [ -n "$status" ]; then
+	if [ -e "$ctl/kmemleak.error" ]; then
+		echo "run.sh: the kmemleak check failed: $(<"$ctl/kmemleak.error")" >&2
+		rc=${rc:-$E_HARNESS}
+	elif [ ! -e "$ctl/kmemleak.txt" ]; then
+		echo "run.sh: the VM reported no kmemleak scan" >&2
+		rc=${rc:-$E_HARNESS}
+	else
+		cp "$ctl/kmemleak.txt" "$rundir/kmemleak.txt"
+		read -r leaks others < <(awk -v out="$rundir/leaks.txt" '
+			function flush() {
+				if (entry != "" && ours) { printf "%s", entry >out; n++ }
+				else if (entry != "") m++
+				entry = ""; ours = 0
+			}
+			/^unreferenced object / { flush() }
+			{ entry = entry $0 "\n" }
+			/^    \[<[^>]*>\] / && (/nf_lyncedge|lyncedge_/ || / 0x[0-9a-f]+$/) { ours = 1 }
+			END { flush(); print n + 0, m + 0 }' "$rundir/kmemleak.txt")
+		verbose "kmemleak: $leaks leak(s) of the module, $others other unreferenced object(s)"
+		if [ "$leaks" -gt 0 ]; then
+			echo "run.sh: kmemleak found $leaks leak(s) from module code (nf_lyncedge; command status: ${status}):" >&2
+			sed 's/^/  /' "$rundir/leaks.txt" >&2
+			echo "run.sh: whole kmemleak report: $rundir/kmemleak.txt" >&2
+			rc=${rc:-$E_HARNESS}
+		fi
+	fi
 fi
 if [ "$rc" != "$E_TIMEOUT" ] && [ -z "$status" ]; then
 	echo "run.sh: the VM ended without reporting an exit status (QEMU status $qemu_rc)" >&2
