@@ -127,16 +127,16 @@ loop_reload() {
 count_of() { cat "$TMPD/$1" 2>/dev/null || echo 0; }
 
 # stream NAME HOST FAMILY SPORT GAP_US: a background udp-send from HOST to
-# the edge's port 3478, counted on arrival by an nftables counter NAME in
-# the edge's namespace, ahead of its sockets: a receiver that falls behind
-# under TCG must not pass for a loss in the gateway.
+# the edge's port 3478, counted on arrival by an nftables rule in the
+# edge's namespace (its comment is NAME), ahead of its sockets: a receiver
+# that falls behind under TCG must not pass for a loss in the gateway. A
+# rule's own counter, not a named one: the debug kernel has no nft_objref.
 stream() {
 	local saddr=ip dst=${A4[edge]}
 	[ "$3" = 6 ] && saddr=ip6 dst=${A6[edge]}
-	in_ns edge nft -f - <<-EOF || { fail "nft counter $1"; return 1; }
-		add counter inet stress $1
-		add rule inet stress count $saddr saddr $(addr "$3" "$2") udp sport $4 udp dport 3478 counter name $1
-	EOF
+	in_ns edge nft add rule inet stress count $saddr saddr "$(addr "$3" "$2")" \
+		udp sport "$4" udp dport 3478 counter comment "\"$1\"" ||
+		{ fail "nft counter $1"; return 1; }
 	"$PROBE" -N "${NS[$2]}" udp-send -n 1000000 -l 64 -s "$4" -i "$5" "$dst" 3478 \
 		> "$TMPD/stream-$1" 2>&1 &
 	STREAMS+=($!)
@@ -145,7 +145,8 @@ stream() {
 sent_of() { sed -n 's/^sent \([0-9]*\)$/\1/p' "$TMPD/stream-$1"; }
 
 arrived() {
-	in_ns edge nft list counter inet stress "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+	in_ns edge nft list chain inet stress count |
+		sed -n "s/.*counter packets \([0-9]*\) .*comment \"$1\".*/\1/p"
 }
 
 iperf_listening() {
