@@ -33,7 +33,13 @@ packages=(
 	# profiles.sh: a real resolver (dnsmasq-base: the program, no system
 	# service started at install) and a CRL fetch over HTTP
 	dnsmasq-base curl
+	# ha.sh: state sync and VRRP, run by the test in its namespaces; their
+	# services are neither started nor enabled here (see below)
+	conntrackd keepalived
 )
+# Packages whose system service must not run on the machine that installs
+# them: a daemon of the host's own is no part of a test.
+no_service=(conntrackd keepalived)
 
 log() { echo "install-deps: $*" >&2; }
 
@@ -82,5 +88,24 @@ apt_update
 resolve || { log "cannot resolve the kernel ABIs from the apt lists"; exit 1; }
 log "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# invoke-rc.d and deb-systemd-invoke ask policy-rc.d whether a maintainer
+# script may start a service: 101 forbids it, for this install only (an
+# administrator's policy-rc.d is left alone, and it already decides).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	trap 'rm -f "$policy"' EXIT
+	printf '#!/bin/sh\n# install-deps.sh: no service starts during its install\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+# Installing enabled them for the next boot: not on this machine either.
+for p in "${no_service[@]}"; do
+	case " ${missing[*]} " in
+	*" $p "*)
+		if command -v systemctl >/dev/null; then
+			systemctl disable "$p.service" >/dev/null 2>&1 || true
+		fi
+		;;
+	esac
+done
 log "done"

@@ -44,11 +44,14 @@ want="644 etc/lyncedge/lyncedge.conf
 644 usr/lib/modules-load.d/lyncedge.conf
 644 usr/lib/systemd/system/lyncedge.service
 644 usr/share/bash-completion/completions/lyncedge
+644 usr/share/doc/lyncedge/examples/ha/conntrackd.conf
+644 usr/share/doc/lyncedge/examples/ha/keepalived.conf
 644 usr/share/man/man8/lyncedge.8
-755 usr/sbin/lyncedge"
+755 usr/sbin/lyncedge
+755 usr/share/doc/lyncedge/examples/ha/lyncedge-ha-notify"
 got=$(layout "$dest")
 [ "$got" = "$want" ]
-ok $? "PREFIX=/usr: exactly the six expected files, with their modes"
+ok $? "PREFIX=/usr: exactly the nine expected files, with their modes"
 [ "$got" = "$want" ] || diff <(echo "$want") <(echo "$got") | sed 's/^/# /'
 
 cmp -s "$dest/usr/sbin/lyncedge" "$top/userspace/lyncedge" &&
@@ -56,6 +59,11 @@ cmp -s "$dest/usr/sbin/lyncedge" "$top/userspace/lyncedge" &&
 	cmp -s "$dest/etc/lyncedge/lyncedge.conf" "$top/userspace/system/lyncedge.conf" &&
 	grep -qx nf_lyncedge "$dest/usr/lib/modules-load.d/lyncedge.conf"
 ok $? "installed files are the tree's CLI, man page, example configuration, module name"
+
+for f in keepalived.conf conntrackd.conf lyncedge-ha-notify; do
+	cmp -s "$dest/usr/share/doc/lyncedge/examples/ha/$f" "$top/userspace/system/ha/$f" || break
+done
+ok $? "the HA examples (keepalived, conntrackd, notify hook) are the tree's, under the doc directory only"
 
 unit=$dest/usr/lib/systemd/system/lyncedge.service
 [ "$(sed -n 's/^ExecStart=//p' "$unit")" = "/usr/sbin/lyncedge restore /etc/lyncedge/lyncedge.conf" ] &&
@@ -77,7 +85,7 @@ fi
 dest2=$tmp/default-prefix
 install_into "$dest2"
 got=$(layout "$dest2" | awk '{ print $2 }' | sort | tr '\n' ' ')
-[ "$got" = "etc/lyncedge/lyncedge.conf usr/local/lib/modules-load.d/lyncedge.conf usr/local/lib/systemd/system/lyncedge.service usr/local/sbin/lyncedge usr/local/share/bash-completion/completions/lyncedge usr/local/share/man/man8/lyncedge.8 " ] &&
+[ "$got" = "etc/lyncedge/lyncedge.conf usr/local/lib/modules-load.d/lyncedge.conf usr/local/lib/systemd/system/lyncedge.service usr/local/sbin/lyncedge usr/local/share/bash-completion/completions/lyncedge usr/local/share/doc/lyncedge/examples/ha/conntrackd.conf usr/local/share/doc/lyncedge/examples/ha/keepalived.conf usr/local/share/doc/lyncedge/examples/ha/lyncedge-ha-notify usr/local/share/man/man8/lyncedge.8 " ] &&
 	grep -qx 'ExecStart=/usr/local/sbin/lyncedge restore /etc/lyncedge/lyncedge.conf' \
 		"$dest2/usr/local/lib/systemd/system/lyncedge.service"
 ok $? "default PREFIX is /usr/local, the configuration still in /etc"

@@ -17,7 +17,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # rmmod last: it unloads and reloads the module (nlfuzz does too, and
 # leaves it loaded).
-ALL_AREAS="cli rows profiles state modes nat netns peers explain ops ndisc memcg txnowner stress pktfuzz nlfuzz rmmod"
+ALL_AREAS="cli rows profiles state modes nat netns peers explain ops ndisc memcg txnowner stress pktfuzz ha nlfuzz rmmod"
 timeout_s=$(sed -n 's/^timeout=//p' "$here/settings" 2>/dev/null)
 : "${timeout_s:=300}"
 # settings holds the limit for Debian's kernels; run.sh sets the factor by
