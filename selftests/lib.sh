@@ -588,6 +588,19 @@ addr() { if [ "$1" = 4 ]; then echo "${A4[$2]}"; else echo "${A6[$2]}"; fi; }
 # IP + UDP header bytes for family 4 or 6.
 udp_overhead() { if [ "$1" = 4 ]; then echo 28; else echo 48; fi; }
 
+# ---- the kernel log ----
+
+# Lines in the kernel log; a script keeps it in DMESG_START at its start.
+dmesg_lines() { dmesg | wc -l; }
+
+# Lines logged since DMESG_START that look like trouble: what
+# selftests/qemu/run.sh fails a run on, for a script run outside it, and
+# the module's own complaints.
+kernel_trouble() {
+	dmesg | tail -n +$((DMESG_START + 1)) |
+		grep -E 'WARNING:|BUG:|Oops|general protection|refcount_t|UBSAN|KASAN|lockdep|possible .*(deadlock|recursive locking)|suspicious RCU|INFO: task|Call Trace|nf_lyncedge.*(error|fail)'
+}
+
 # wait_until SECONDS CMD...: poll CMD until it succeeds.
 wait_until() {
 	local deadline=$((SECONDS + $1))

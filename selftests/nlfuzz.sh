@@ -286,14 +286,6 @@ rmmod_race() {
 	[ "$unloads" -gt 0 ] || fail "the module was never unloaded: nothing raced"
 }
 
-dmesg_lines() { dmesg | wc -l; }
-
-# What selftests/qemu/run.sh fails a run on, here for runs outside it.
-kernel_trouble() {
-	dmesg | tail -n +$((DMESG_START + 1)) |
-		grep -E 'WARNING:|BUG:|Oops|general protection|refcount_t|UBSAN|KASAN|lockdep|INFO: task|suspicious RCU|Call Trace'
-}
-
 aftermath() {
 	local t ns=le-after-$RUN_ID
 	[ -d /sys/module/nf_lyncedge ] || fail "the module is not loaded"

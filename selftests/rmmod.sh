@@ -16,14 +16,6 @@ FLOOD_N=40000
 FLOOD_US=400
 FLOODS=()
 
-dmesg_lines() { dmesg | wc -l; }
-
-# New kernel log lines since the start of the script that look like trouble.
-kernel_trouble() {
-	dmesg | tail -n +$((DMESG_START + 1)) |
-		grep -E 'WARNING:|BUG:|Oops|general protection|refcount_t|UBSAN|KASAN|lockdep|INFO: task|nf_lyncedge.*(error|fail)'
-}
-
 iperf_listening() {
 	in_ns messenger ss -Hltn "sport = :$IPERF_PORT" | grep -q .
 }

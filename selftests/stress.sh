@@ -31,13 +31,6 @@ CONF_B=
 LOOPS=()
 STREAMS=()
 
-dmesg_lines() { dmesg | wc -l; }
-
-kernel_trouble() {
-	dmesg | tail -n +$((DMESG_START + 1)) |
-		grep -E 'WARNING:|BUG:|Oops|general protection|refcount_t|UBSAN|KASAN|possible .*(deadlock|recursive locking)|suspicious RCU|INFO: task|nf_lyncedge.*(error|fail)'
-}
-
 stress_cleanup() {
 	[ ${#LOOPS[@]} -eq 0 ] || kill "${LOOPS[@]}" 2>/dev/null
 	[ ${#STREAMS[@]} -eq 0 ] || kill "${STREAMS[@]}" 2>/dev/null
