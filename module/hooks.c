@@ -26,11 +26,11 @@ static void parse_transport(const struct sk_buff *skb, unsigned int thoff,
 	union {
 		struct tcphdr tcp;
 		struct udphdr udp;
-		struct icmp6hdr icmp6;
+		u8 icmp6[offsetof(struct icmp6hdr, icmp6_dataun)];
 	} buf;
 	const struct tcphdr *th;
 	const struct udphdr *uh;
-	const struct icmp6hdr *ih;
+	const u8 *ih;
 
 	switch (t->proto) {
 	case IPPROTO_TCP:
@@ -50,10 +50,15 @@ static void parse_transport(const struct sk_buff *skb, unsigned int thoff,
 	case IPPROTO_ICMPV6:
 		if (t->src.family != LYNCEDGE_IPV6)
 			return;
-		ih = skb_header_pointer(skb, thoff, sizeof(*ih), &buf.icmp6);
+		/*
+		 * Type, code and checksum are ICMPv6's whole header (RFC
+		 * 4443); the type is all the verdict reads. What follows is
+		 * the message's, and conntrack judges it.
+		 */
+		ih = skb_header_pointer(skb, thoff, sizeof(buf.icmp6), buf.icmp6);
 		if (!ih)
 			break;
-		t->icmp_type = ih->icmp6_type;
+		t->icmp_type = ih[0];
 		return;
 	default:
 		/* No ports to read: no row will match. */
@@ -125,9 +130,9 @@ static void rest_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
 {
 	const struct ipv6hdr *ip6h;
 	struct ipv6hdr buf;
-	__be16 frag_off;
-	u8 nexthdr;
-	int thoff;
+	unsigned short frag_off;
+	unsigned int thoff = 0;
+	int nexthdr;
 
 	ip6h = skb_header_pointer(skb, skb_network_offset(skb), sizeof(buf), &buf);
 	if (!ip6h) {
@@ -135,11 +140,18 @@ static void rest_ipv6(const struct sk_buff *skb, struct lyncedge_tuple *t)
 		return;
 	}
 	t->hop_limit = ip6h->hop_limit;
-	nexthdr = ip6h->nexthdr;
-	thoff = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
-				 &nexthdr, &frag_off);
+	/*
+	 * ipv6_find_hdr() rather than ipv6_skip_exthdr(): the latter gives up
+	 * on "no next header" (59) as on a chain cut short, and a packet that
+	 * ends its chain with 59 is well formed, only without ports.
+	 */
+	nexthdr = ipv6_find_hdr(skb, &thoff, -1, &frag_off, NULL);
+	if (nexthdr < 0) {
+		t->malformed = true;
+		return;
+	}
 	t->proto = nexthdr;
-	if (thoff < 0 || (frag_off & htons(IP6_OFFSET)))
+	if (frag_off)
 		t->malformed = true;
 	else
 		parse_transport(skb, thoff, t);
