@@ -37,7 +37,7 @@ flow() {
 	case $rc in
 	0) got=allowed ;;
 	3) got=denied ;;
-	*) got="error ($(probe_word $rc))" ;;
+	*) probe_word $rc; got="error ($WORD)" ;;
 	esac
 	report "IPv$f $src -> $dst $proto/$port:" "$got" "$expect" "$why"
 }
@@ -53,7 +53,7 @@ flow_sport() {
 	case $rc in
 	0) got=allowed ;;
 	3) got=denied ;;
-	*) got="error ($(probe_word $rc))" ;;
+	*) probe_word $rc; got="error ($WORD)" ;;
 	esac
 	report "IPv$f $src:$sport -> $dst tcp/$port:" "$got" "$expect" "$why"
 }

@@ -84,35 +84,38 @@ while read -r l p proto ports src dst port off rev rsrc rdst one; do
 done <<< "$ROWS_SPEC"
 
 # Where a row's endpoint is tried: a host of the set, the stranger for
-# "any", the Edge's address of the role.
+# "any", the Edge's address of the role ("e:ROLE"). Lookups fill variables
+# rather than print: a command substitution forks, and under TCG a fork
+# costs milliseconds, many times per case.
+declare -A SET_HOST=([partners]=partner [clients]=client [messenger]=messenger [any]=stranger)
+
+# endpoint_of VAR ROW-ENDPOINT: the endpoint a row's source or destination
+# is tried from.
 endpoint_of() {
-	case $1 in
-	partners) echo partner ;;
-	clients) echo client ;;
-	messenger) echo messenger ;;
-	any) echo stranger ;;
-	*) echo "e:$1" ;;
-	esac
+	local -n out_=$1
+	out_=${SET_HOST[$2]:-e:$2}
 }
 
 # The current layout: "split" (an address per role) or "one" (one address).
 LAYOUT="split"
 
-# ep_addr FAMILY ENDPOINT: a host's address, or the Edge's for a role.
+# ep_addr VAR FAMILY ENDPOINT: a host's address, or the Edge's for a role.
 ep_addr() {
-	local role=${2#e:}
-	if [ "$2" = "$role" ]; then
-		addr "$1" "$2"
+	local -n out_=$1
+	local role=${3#e:}
+	if [ "$3" = "$role" ]; then
+		if [ "$2" = 4 ]; then out_=${A4[$3]}; else out_=${A6[$3]}; fi
 	elif [ "$LAYOUT" = one ]; then
-		addr "$1" edge
-	elif [ "$1" = 4 ]; then
-		echo "${ROLE4[$role]}"
+		if [ "$2" = 4 ]; then out_=${A4[edge]}; else out_=${A6[edge]}; fi
+	elif [ "$2" = 4 ]; then
+		out_=${ROLE4[$role]}
 	else
-		echo "${ROLE6[$role]}"
+		out_=${ROLE6[$role]}
 	fi
 }
 
-ep_host() { case $1 in e:*) echo edge ;; *) echo "$1" ;; esac; }
+# The namespace an endpoint sends from: the Edge's for every role.
+ep_ns() { local -n out_=$1; out_=${NS[${2/#e:*/edge}]}; }
 
 # ---- flows: explain, then real packets, all of a case at once ----
 
@@ -138,14 +141,14 @@ flow_fields() {
 }
 
 check_flows() {
-	local f=$1 flow want proto src dst port s d t out label i rc word tcp_denied=0
+	local f=$1 flow want proto src dst port s d ns t out label i rc tcp_denied=0
 	local pids=() wants=() descs=() specs=()
 	local -A n=([norule]=0)
 	shift
 	for flow in "$@"; do
 		flow_fields "$flow"
-		s=$(ep_addr "$f" "$src")
-		d=$(ep_addr "$f" "$dst")
+		ep_addr s "$f" "$src"
+		ep_addr d "$f" "$dst"
 		out=$(le explain "$proto" "$s" "$d" "$port" 2>&1)
 		case $want in
 		row*)
@@ -163,14 +166,15 @@ check_flows() {
 	counters_mark || return
 	for flow in "$@"; do
 		flow_fields "$flow"
-		s=$(ep_addr "$f" "$src")
-		d=$(ep_addr "$f" "$dst")
+		ep_addr s "$f" "$src"
+		ep_addr d "$f" "$dst"
+		ep_ns ns "$src"
 		if [ "$want" = denied ]; then want=timeout t=$DROP_MS; else want=ok t=$PASS_MS; fi
 		if [ "$proto" = tcp ]; then
-			"$PROBE" -N "${NS[$(ep_host "$src")]}" tcp-connect -t "$t" -d 100 -b "$s" "$d" "$port" \
+			"$PROBE" -N "$ns" tcp-connect -t "$t" -d 100 -b "$s" "$d" "$port" \
 				2> /dev/null &
 		else
-			"$PROBE" -N "${NS[$(ep_host "$src")]}" udp-request -t "$t" -b "$s" "$d" "$port" \
+			"$PROBE" -N "$ns" udp-request -t "$t" -b "$s" "$d" "$port" \
 				2> /dev/null &
 		fi
 		pids+=("$!")
@@ -180,8 +184,8 @@ check_flows() {
 	for i in "${!pids[@]}"; do
 		wait "${pids[i]}"
 		rc=$?
-		word=$(probe_word $rc)
-		[ "$word" = "${wants[i]}" ] || fail "${descs[i]}: $word, want ${wants[i]}"
+		probe_word $rc
+		[ "$WORD" = "${wants[i]}" ] || fail "${descs[i]}: $WORD, want ${wants[i]}"
 	done
 	for label in "${!n[@]}"; do
 		specs+=("$label=${n[$label]}")
@@ -195,8 +199,8 @@ check_flows() {
 # other direction, an address of the wrong role).
 row_flows() {
 	local l=$1 src dst
-	src=$(endpoint_of "${S_SRC[$l]}")
-	dst=$(endpoint_of "${S_DST[$l]}")
+	endpoint_of src "${S_SRC[$l]}"
+	endpoint_of dst "${S_DST[$l]}"
 	FLOWS=("row $l ${S_PROTO[$l]} $src $dst ${S_PORT[$l]}"
 	       "denied ${S_PROTO[$l]} $src $dst ${S_OFF[$l]}")
 	if [ "${S_REVERSE[$l]}" = - ]; then
@@ -215,10 +219,12 @@ row_case() {		# FAMILY LABEL
 # profile_off_case FAMILY PROFILE: with the profile off, none of its rows'
 # flows starts.
 profile_off_case() {
-	local l flows=()
+	local l src dst flows=()
 	for l in "${S_LABELS[@]}"; do
 		[ "${S_PROFILE[$l]}" = "$2" ] || continue
-		flows+=("denied ${S_PROTO[$l]} $(endpoint_of "${S_SRC[$l]}") $(endpoint_of "${S_DST[$l]}") ${S_PORT[$l]}")
+		endpoint_of src "${S_SRC[$l]}"
+		endpoint_of dst "${S_DST[$l]}"
+		flows+=("denied ${S_PROTO[$l]} $src $dst ${S_PORT[$l]}")
 	done
 	check_flows "$1" "${flows[@]}"
 }
@@ -227,10 +233,12 @@ profile_off_case() {
 # profile on, the flow of each row of PROFILE starts, allowed by the first
 # row that matches it (ONE in ROWS_SPEC).
 one_case() {
-	local l flows=()
+	local l src dst flows=()
 	for l in "${S_LABELS[@]}"; do
 		[ "${S_PROFILE[$l]}" = "$2" ] || continue
-		flows+=("row ${S_ONE[$l]} ${S_PROTO[$l]} $(endpoint_of "${S_SRC[$l]}") $(endpoint_of "${S_DST[$l]}") ${S_PORT[$l]}")
+		endpoint_of src "${S_SRC[$l]}"
+		endpoint_of dst "${S_DST[$l]}"
+		flows+=("row ${S_ONE[$l]} ${S_PROTO[$l]} $src $dst ${S_PORT[$l]}")
 	done
 	check_flows "$1" "${flows[@]}"
 }
@@ -352,7 +360,7 @@ profiles_listed() {
 # "denied" (socat fails, no-rule counts, the server logs nothing).
 socat_case() {
 	local f=$1 s d port=$4 sport=$5 want=$6 out target got label n
-	s=$(ep_addr "$f" "e:$2")
+	ep_addr s "$f" "e:$2"
 	d=$(addr "$f" "$3")
 	out=$(le explain tcp "$s" "$sport" "$d" "$port" 2>&1)
 	counters_mark || return
@@ -404,7 +412,7 @@ start_services() {
 # answer, no-rule counts.
 dns_case() {
 	local f=$1 proto=$2 want=$3 s d out got rc label
-	s=$(ep_addr "$f" e:access)
+	ep_addr s "$f" e:access
 	d=$(addr "$f" internet)
 	out=$(le explain "$proto" "$s" "$d" 53 2>&1)
 	counters_mark || return
@@ -432,7 +440,7 @@ dns_case() {
 # connection; "denied": curl times out, no-rule counts.
 crl_case() {
 	local f=$1 want=$2 s d url out rc got
-	s=$(ep_addr "$f" e:access)
+	ep_addr s "$f" e:access
 	d=$(addr "$f" internet)
 	if [ "$f" = 4 ]; then url="http://$d/edge.crl"; else url="http://[$d]/edge.crl"; fi
 	out=$(le explain tcp "$s" "$d" 80 2>&1)
