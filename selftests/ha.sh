@@ -227,7 +227,12 @@ state_is() { [ "$(cat "$TMPD/$1.state" 2>/dev/null)" = "$2" ]; }
 # and forwarding open).
 await_state() {
 	wait_until "$TAKEOVER_S" state_is "$1" "$2" ||
-		{ fail "$1 not $2 after ${TAKEOVER_S}s (state '$(cat "$TMPD/$1.state" 2>/dev/null)')"; return 1; }
+		{
+			fail "$1 not $2 after ${TAKEOVER_S}s (state '$(cat "$TMPD/$1.state" 2>/dev/null)')"
+			tail -n 8 "$TMPD/$1-keepalived.log" 2>/dev/null | sed "s/^/$1 keepalived: /" |
+				while IFS= read -r line; do diag "$line"; done
+			return 1
+		}
 }
 
 # The flows of this run that GW's conntrackd holds from the other gateway.

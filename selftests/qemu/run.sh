@@ -323,8 +323,8 @@ fi
 # next. An entry is the module's when a frame of its backtrace names it
 # (nf_lyncedge, lyncedge_*) or is a bare address: kallsyms names all of the
 # kernel's own code, and on the debug kernel nf_lyncedge, unloaded before
-# the scan, is the only module (a module's init code, freed once it has
-# run, is a bare address too). A frame's "[<...>]" is a hashed address or,
+# the scan, is the only module but one (debug-kernel.sh; a module's init
+# code, freed once it has run, is a bare address too). A frame's "[<...>]" is a hashed address or,
 # before the kernel has its random key, "(____ptrval____)". Other entries
 # (the kernel's own false positives) are counted, not judged.
 if [ -e "$ctl/kmemleak" ] && [ -n "$status" ]; then
