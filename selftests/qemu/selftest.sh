@@ -63,13 +63,25 @@ result() {
 	if [ $? = 0 ]; then ok "$1"; else not_ok "$1" "$tmp/out" "$tmp/err"; fi
 }
 
-vm -- true
-[ "$rc" = 0 ]
-result "exit status 0 comes back"
+# What the suite uses of the host's tools, inside.
+HOST_TOOLS='ip netns add a
+	ip netns add b
+	ip link add veth0 netns a type veth peer name veth1 netns b
+	ip -n a addr add 192.0.2.1/24 dev veth0
+	ip -n a link set veth0 up
+	ip netns exec a nft add table inet t
+	ip netns exec a nft list tables
+	python3 -c "print(6 * 7)"'
+host_tools_ok() { grep -qx "table inet t" "$tmp/out" && grep -qx 42 "$tmp/out"; }
 
 # The plumbing does not depend on the kernel, and on the debug kernel every
-# boot costs a minute (kmemleak's scans): there, the checks that do.
+# boot costs a minute (kmemleak's scans): there, the checks that do, and
+# those of a plain boot ride on the module's boot below.
 if [ "$kernel" != debug ]; then
+	vm -- true
+	[ "$rc" = 0 ]
+	result "exit status 0 comes back"
+
 	vm -- sh -c 'exit 3'
 	[ "$rc" = 3 ]
 	result "exit status 3 comes back"
@@ -107,19 +119,12 @@ if [ "$kernel" != debug ]; then
 	vm LYNCEDGE_VM_TIMEOUT=10 -- sleep 600
 	[ "$rc" = 124 ] && [ $((SECONDS - start)) -lt 60 ] && grep -q "timed out" "$tmp/err"
 	result "the timeout kills the VM"
+
+	vm -- bash -c "set -e; $HOST_TOOLS"
+	[ "$rc" = 0 ] && host_tools_ok
+	result "host tools work inside (netns, veth, nft, python3)"
 fi
 
-vm -- bash -c 'set -e
-	ip netns add a
-	ip netns add b
-	ip link add veth0 netns a type veth peer name veth1 netns b
-	ip -n a addr add 192.0.2.1/24 dev veth0
-	ip -n a link set veth0 up
-	ip netns exec a nft add table inet t
-	ip netns exec a nft list tables
-	python3 -c "print(6 * 7)"'
-[ "$rc" = 0 ] && grep -qx "table inet t" "$tmp/out" && grep -qx 42 "$tmp/out"
-result "host tools work inside (netns, veth, nft, python3)"
 
 # write_fault_module DIR: the debug kernel's deliberate faults, one per
 # value of the parameter "fault". Each is in a function of its own, so that
@@ -246,11 +251,29 @@ write_fault_module() {
 
 # The real build: make module cli for this kernel, then load the result.
 # The debug kernel has nf_conntrack built in, where lsmod does not list it.
-vm LYNCEDGE_VM_BUILD=1 -- sh -c 'modprobe nf_lyncedge && lsmod && ls -d /sys/module/nf_conntrack'
+if [ "$kernel" = debug ]; then
+	vm LYNCEDGE_VM_BUILD=1 -- bash -c "set -e
+		modprobe nf_lyncedge && lsmod && ls -d /sys/module/nf_conntrack
+		$HOST_TOOLS"
+else
+	vm LYNCEDGE_VM_BUILD=1 -- sh -c 'modprobe nf_lyncedge && lsmod && ls -d /sys/module/nf_conntrack'
+fi
 if [ "$rc" = 125 ] && grep -q 'build failed' "$tmp/err"; then
 	skip "modprobe nf_lyncedge" "the tree does not build yet"
+	if [ "$kernel" = debug ]; then
+		vm -- bash -c "set -e; $HOST_TOOLS"
+		[ "$rc" = 0 ]
+		result "exit status 0 comes back"
+		host_tools_ok
+		result "host tools work inside (netns, veth, nft, python3)"
+	fi
 elif [ "$kernel" = debug ]; then
-	[ "$rc" = 0 ] && grep -q "^nf_lyncedge " "$tmp/out" && grep -qx /sys/module/nf_conntrack "$tmp/out"
+	module_rc=$rc
+	[ "$rc" = 0 ]
+	result "exit status 0 comes back"
+	[ "$module_rc" = 0 ] && host_tools_ok
+	result "host tools work inside (netns, veth, nft, python3)"
+	[ "$module_rc" = 0 ] && grep -q "^nf_lyncedge " "$tmp/out" && grep -qx /sys/module/nf_conntrack "$tmp/out"
 	result "modprobe nf_lyncedge loads the module, unloads it for the kmemleak scan, no leak"
 else
 	[ "$rc" = 0 ] && grep -q "^nf_lyncedge " "$tmp/out" && grep -q "^nf_conntrack " "$tmp/out"
