@@ -586,7 +586,9 @@ log_count() {
 }
 
 # Address of HOST in family 4 or 6.
-addr() { if [ "$1" = 4 ]; then echo "${A4[$2]}"; else echo "${A6[$2]}"; fi; }
+addr() { local a; addr_to a "$1" "$2"; echo "$a"; }
+# addr_to VAR FAMILY HOST: the same into VAR, without a subshell's fork.
+addr_to() { local -n out_=$1; if [ "$2" = 4 ]; then out_=${A4[$3]}; else out_=${A6[$3]}; fi; }
 
 # IP + UDP header bytes for family 4 or 6.
 udp_overhead() { if [ "$1" = 4 ]; then echo 28; else echo 48; fi; }

@@ -104,9 +104,9 @@ ep_addr() {
 	local -n out_=$1
 	local role=${3#e:}
 	if [ "$3" = "$role" ]; then
-		if [ "$2" = 4 ]; then out_=${A4[$3]}; else out_=${A6[$3]}; fi
+		addr_to "$1" "$2" "$3"
 	elif [ "$LAYOUT" = one ]; then
-		if [ "$2" = 4 ]; then out_=${A4[edge]}; else out_=${A6[edge]}; fi
+		addr_to "$1" "$2" edge
 	elif [ "$2" = 4 ]; then
 		out_=${ROLE4[$role]}
 	else
