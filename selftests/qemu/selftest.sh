@@ -74,6 +74,14 @@ HOST_TOOLS='ip netns add a
 	python3 -c "print(6 * 7)"'
 host_tools_ok() { grep -qx "table inet t" "$tmp/out" && grep -qx 42 "$tmp/out"; }
 
+# The debug kernel's checks of a plain boot, read from its last boot.
+plain_boot_results() {
+	[ "$rc" = 0 ]
+	result "exit status 0 comes back"
+	[ "$rc" = 0 ] && host_tools_ok
+	result "host tools work inside (netns, veth, nft, python3)"
+}
+
 # The plumbing does not depend on the kernel, and on the debug kernel every
 # boot costs a minute (kmemleak's scans): there, the checks that do, and
 # those of a plain boot ride on the module's boot below.
@@ -262,18 +270,11 @@ if [ "$rc" = 125 ] && grep -q 'build failed' "$tmp/err"; then
 	skip "modprobe nf_lyncedge" "the tree does not build yet"
 	if [ "$kernel" = debug ]; then
 		vm -- bash -c "set -e; $HOST_TOOLS"
-		[ "$rc" = 0 ]
-		result "exit status 0 comes back"
-		host_tools_ok
-		result "host tools work inside (netns, veth, nft, python3)"
+		plain_boot_results
 	fi
 elif [ "$kernel" = debug ]; then
-	module_rc=$rc
-	[ "$rc" = 0 ]
-	result "exit status 0 comes back"
-	[ "$module_rc" = 0 ] && host_tools_ok
-	result "host tools work inside (netns, veth, nft, python3)"
-	[ "$module_rc" = 0 ] && grep -q "^nf_lyncedge " "$tmp/out" && grep -qx /sys/module/nf_conntrack "$tmp/out"
+	plain_boot_results
+	[ "$rc" = 0 ] && grep -q "^nf_lyncedge " "$tmp/out" && grep -qx /sys/module/nf_conntrack "$tmp/out"
 	result "modprobe nf_lyncedge loads the module, unloads it for the kmemleak scan, no leak"
 else
 	[ "$rc" = 0 ] && grep -q "^nf_lyncedge " "$tmp/out" && grep -q "^nf_conntrack " "$tmp/out"
