@@ -41,13 +41,16 @@ HAFLOWS=$SELFTESTS_DIR/tools/haflows.py
 # VRRPv3 adverts every ADVERT s: a backup takes over 3 adverts (plus skew)
 # after the last one; a clean stop hands over at once.
 ADVERT=${LYNCEDGE_HA_ADVERT:-0.5}
-# Seconds for a new primary to be up, and for the flows to come back.
+# Seconds for a new primary to be up, and for the flows to come back,
+# times SLOWDOWN (wait_until scales its own): the hook runs conntrackd
+# four times, each a second or more on the debug kernel, after the backup
+# hook's four at start.
 TAKEOVER_S=20
-RESUME_S=15
+RESUME_S=$((15 * SLOWDOWN))
 # How long the control runs wait for flows that are not coming back: past
 # the TCP retransmissions of a flow that does survive (a 1-2 s outage
-# puts the next one 2-4 s after it).
-CONTROL_WAIT_S=8
+# puts the next one 2-4 s after it; a slower takeover, later).
+CONTROL_WAIT_S=$((8 * SLOWDOWN))
 NFLOWS=20
 
 declare -A KPID=() CPID=() SYNCIP=([gw1]=10.255.0.1 [gw2]=10.255.0.2)
@@ -228,7 +231,7 @@ state_is() { [ "$(cat "$TMPD/$1.state" 2>/dev/null)" = "$2" ]; }
 await_state() {
 	wait_until "$TAKEOVER_S" state_is "$1" "$2" ||
 		{
-			fail "$1 not $2 after ${TAKEOVER_S}s (state '$(cat "$TMPD/$1.state" 2>/dev/null)')"
+			fail "$1 not $2 after $((TAKEOVER_S * SLOWDOWN))s (state '$(cat "$TMPD/$1.state" 2>/dev/null)')"
 			tail -n 8 "$TMPD/$1-keepalived.log" 2>/dev/null | sed "s/^/$1 keepalived: /" |
 				while IFS= read -r line; do diag "$line"; done
 			return 1
@@ -270,7 +273,7 @@ flows_cmd() { echo "$1" >&"${HAF[1]}"; }
 # flows_expect WORD SECONDS: the next line from haflows.py is WORD.
 flows_expect() {
 	local line
-	if ! read -r -t "$2" line <&"${HAF[0]}"; then
+	if ! read -r -t $(($2 * SLOWDOWN)) line <&"${HAF[0]}"; then
 		fail "haflows.py: no '$1' within $2 s $(tail -c 300 "$TMPD/haflows.err")"
 		return 1
 	fi
@@ -367,7 +370,7 @@ failover() {
 	await_state "$to" primary || return 1
 	flows_cmd speak && flows_expect spoken 10 || return 1
 	flows_cmd "wait $([ "$run" = sync ] && echo $RESUME_S || echo $CONTROL_WAIT_S)"
-	while read -r -t 60 line <&"${HAF[0]}"; do
+	while read -r -t $((60 * SLOWDOWN)) line <&"${HAF[0]}"; do
 		[ "$line" = "done" ] && break
 		[[ $line =~ ^flow\ ([a-z-]+)\ ([46])\ survived=(yes|no)\ gap_ms=([0-9]+)\ lost=([0-9]+)\ sent=([0-9]+)$ ]] ||
 			{ fail "haflows.py: '$line'"; return 1; }
