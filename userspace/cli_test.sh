@@ -213,13 +213,39 @@ printf 'mode enforce\nprofile xmpp\nprofile base\nprofile xmpp\n' \
 printf 'profile remote_users\n' >"$tmp/bad-profile.conf"
 missing=$tmp/nonexistent
 
-# -j/--json: before the command only
+# -j/--json and -n/--netns: before the command only, in any order
 expect="lyncedge: no command given (try: lyncedge help)"
 usage_case -j
 expect="lyncedge: no command given (try: lyncedge help)"
 usage_case --json
-expect="lyncedge: unknown option '-j' (try: lyncedge help)"
-usage_case -j -j show
+expect="lyncedge: -n: missing network namespace"
+usage_case -n
+expect="lyncedge: --netns: missing network namespace"
+usage_case -j --netns
+expect="lyncedge: -n: invalid network namespace ''"
+usage_case -n '' show
+expect="lyncedge: -n: invalid network namespace '..'"
+usage_case -n .. show
+expect="lyncedge: no command given (try: lyncedge help)"
+usage_case -n gw1
+expect="lyncedge: unknown option '-x' (try: lyncedge help)"
+usage_case -n gw1 -x show
+expect="lyncedge: show: too many arguments (usage: lyncedge show)"
+usage_case show -n gw1
+# The command's arguments are checked before the namespace is entered.
+expect="lyncedge: mode: missing argument (usage: lyncedge mode {off|monitor|enforce})"
+usage_case -n lyncedge-test-no-such-ns mode
+run -n lyncedge-test-no-such-ns -j show
+[ $rc = 1 ] && [ ! -s "$tmp/out" ] && ! grep -q NETLINK "$tmp/trace" &&
+	[ "$(cat "$tmp/err")" = "lyncedge: cannot open network namespace 'lyncedge-test-no-such-ns': No such file or directory" ]
+ok $? "-n NAME of no namespace: exit 1, one line, nothing sent"
+run -n /etc/hostname show
+[ $rc = 1 ] && [ ! -s "$tmp/out" ] && ! grep -q NETLINK "$tmp/trace" &&
+	[ "$(cat "$tmp/err")" = "lyncedge: cannot enter network namespace '/etc/hostname': not a network namespace" ]
+ok $? "-n PATH of a file that is no namespace: exit 1, one line, nothing sent"
+run -n lyncedge-test-no-such-ns help
+[ $rc = 0 ] && grep -q '^Usage: lyncedge' "$tmp/out"
+ok $? "-n NAME help: the usage, no namespace needed"
 expect="lyncedge: unknown option '--json=1' (try: lyncedge help)"
 usage_case --json=1 show
 usage_case -J show
@@ -686,6 +712,14 @@ all(p["description"] for p in d["profiles"])'
 	frun --json list edge
 	fcase 0 '{"set":"edge","prefixes":["203.0.113.10","2001:db8:e::10"]}' "" \
 		"fake: --json is -j"
+	# Entering a namespace, even one's own, takes CAP_SYS_ADMIN.
+	if [ "$(id -u)" = 0 ]; then
+		frun -n /proc/self/ns/net --json list edge
+		fcase 0 '{"set":"edge","prefixes":["203.0.113.10","2001:db8:e::10"]}' "" \
+			"fake: -n PATH before or after -j, the same request"
+	else
+		skip "fake: -n PATH before or after -j, the same request" "not root"
+	fi
 
 	FAKE_PROFILES=pic,remote-users frun -j show
 	[ $rc = 0 ] && [ ! -s "$tmp/err" ]

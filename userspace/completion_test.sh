@@ -69,15 +69,25 @@ files='confs partners.txt site.conf with space.txt'
 check "$all" lyncedge ''
 check 'reset-counters restore' lyncedge re
 check 'save show' lyncedge s
-check '--help --json --version -h -j' lyncedge -
-check '--help --json --version' lyncedge --
+check '--help --json --netns --version -h -j -n' lyncedge -
+check '--help --json --netns --version' lyncedge --
+# -n's word is a namespace's name, from ip netns (here, two made up).
+_lyncedge_netns_names() { printf '%s\n' gw le-ha-gw1; }
+check 'gw le-ha-gw1' lyncedge -n ''
+check 'le-ha-gw1' lyncedge --netns le
+check 'le-ha-gw1' lyncedge -j -n le
+check "$all" lyncedge -n gw ''
+check "$all" lyncedge -j --netns gw ''
+check 'mode' lyncedge -n gw mo
+check 'edge' lyncedge -n gw -j add e
+check '--json --netns -j -n' lyncedge -n gw -
 check '--version' lyncedge --v
 check "$all" lyncedge -j ''
 check 'list log' lyncedge -j l
 check 'profile profiles' lyncedge pro
 check 'profile profiles' lyncedge -j pro
 check "$all" lyncedge --json ''
-check '--json -j' lyncedge -j -
+check '--json --netns -j -n' lyncedge -j -
 check '' lyncedge --version ''
 check '' lyncedge -h ''
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lyncedge - configure nf_lyncedge in the current network namespace.
+ * lyncedge - configure nf_lyncedge in the current network namespace, or in
+ * the one -n names.
  *
  * Every argument is parsed before anything is sent, so bad input (exit 2)
  * never leaves a half-applied command behind.
@@ -10,6 +11,7 @@
 
 #include "commands.h"
 #include "names.h"
+#include "netns.h"
 #include "prefix.h"
 #include "report.h"
 
@@ -69,10 +71,10 @@ static void print_usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-		"Usage: lyncedge [-j|--json] COMMAND [ARGUMENT...]\n"
+		"Usage: lyncedge [-j|--json] [-n|--netns NETNS] COMMAND [ARGUMENT...]\n"
 		"       lyncedge {-h|--help|--version}\n"
 		"Configure nf_lyncedge, the Lync Edge Server firewall, in the current\n"
-		"network namespace (use with ip netns exec).\n"
+		"network namespace, or in NETNS (a name from ip netns, or a path).\n"
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++) {
@@ -125,10 +127,27 @@ int main(int argc, char **argv)
 {
 	char echo[ECHO_MAX + 4];
 	const struct command *cmd;
-	int nargs;
+	const char *netns = NULL;
+	int nargs, ret;
 
-	if (argc > 1 && (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"))) {
-		json_output = true;
+	/* The options, in any order, before the command. */
+	while (argc > 1) {
+		if (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json")) {
+			json_output = true;
+		} else if (!strcmp(argv[1], "-n") || !strcmp(argv[1], "--netns")) {
+			if (argc < 3)
+				return usage_error("%s: missing network namespace",
+						   argv[1]);
+			if (!netns_name_ok(argv[2]))
+				return usage_error("%s: invalid network namespace '%s'",
+						   argv[1],
+						   echo_arg(argv[2], echo, sizeof(echo)));
+			netns = argv[2];
+			argc--;
+			argv++;
+		} else {
+			break;
+		}
 		argc--;
 		argv++;
 	}
@@ -152,15 +171,23 @@ int main(int argc, char **argv)
 
 	nargs = argc - 2;
 	/* restore checks its own two forms. */
-	if (cmd->fn == cmd_restore)
-		return finish_output(cmd->fn(argc - 1, argv + 1));
-	if (nargs < cmd->min_args)
+	if (cmd->fn != cmd_restore && nargs < cmd->min_args)
 		return usage_error("%s: missing argument (usage: lyncedge %s %s)",
 				   cmd->name, cmd->name, cmd->args);
-	if (cmd->max_args >= 0 && nargs > cmd->max_args)
+	if (cmd->fn != cmd_restore && cmd->max_args >= 0 && nargs > cmd->max_args)
 		return usage_error("%s: too many arguments (usage: lyncedge %s%s%s)",
 				   cmd->name, cmd->name,
 				   cmd->args[0] ? " " : "", cmd->args);
+	/*
+	 * Before the command opens its socket. Its own checks of the
+	 * arguments (prefixes, files) come after: they send nothing either
+	 * way, but a namespace that cannot be entered is reported first.
+	 */
+	if (netns && cmd->fn != cmd_help) {
+		ret = enter_netns(netns);
+		if (ret != EXIT_OK)
+			return ret;
+	}
 
 	return finish_output(cmd->fn(argc - 1, argv + 1));
 }
