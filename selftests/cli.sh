@@ -197,6 +197,29 @@ fresh_namespace() {
 	expect_pristine "$ns"
 }
 
+# -n acts on the namespace it names and on no other: what it set there,
+# "ip netns exec" sees, and the gateway's configuration is untouched; the
+# path form names the same namespace. The other tests all go through -n.
+netns_option() {
+	local ns=le-nopt-$RUN_ID before pid
+	ns_create "$ns" || { fail "cannot create $ns"; return; }
+	before=$(le save) || { fail "save in the gateway"; return; }
+	"$LYNCEDGE" -n "$ns" add partners 198.51.100.0/24 &&
+		"$LYNCEDGE" --netns "$ns" mode monitor ||
+		{ fail "lyncedge -n $ns failed"; return; }
+	[ "$(ip netns exec "$ns" "$LYNCEDGE" list partners)" = 198.51.100.0/24 ] ||
+		fail "ip netns exec $ns: list partners is not what -n added"
+	[ "$(ip netns exec "$ns" "$LYNCEDGE" save)" = "$("$LYNCEDGE" -n "$ns" save)" ] ||
+		fail "save differs between ip netns exec and -n"
+	[ "$(le save)" = "$before" ] || fail "the gateway's configuration changed"
+	ip netns exec "$ns" sleep 30 &
+	pid=$!
+	[ "$("$LYNCEDGE" -n "/proc/$pid/ns/net" -j save)" = "$("$LYNCEDGE" -n "$ns" -j save)" ] ||
+		fail "-n /proc/PID/ns/net is not the namespace of PID"
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+}
+
 flush_one_then_all() {
 	expect_cli 0 flush clients
 	expect_list clients
@@ -327,6 +350,7 @@ done
 run_case "mode: monitor, off, enforce as shown" mode_changes
 run_case "flush one set, then all" flush_one_then_all
 run_case "a fresh namespace: mode off, empty sets, zero counters" fresh_namespace
+run_case "-n NETNS: that namespace only, as ip netns exec; -n /proc/PID/ns/net" netns_option
 run_case "show prints the documented format" show_format
 
 tap_finish

@@ -30,7 +30,7 @@
 # on conntrack state alone (no row, no-rule or invalid counts), without
 # it the responder-first flows die as no-rule, and with tcp_loose=0 every
 # TCP flow as invalid. The configuration is copied with "lyncedge save |
-# ip netns exec gw2 lyncedge restore", and a drifted copy is caught by
+# lyncedge -n gw2 restore", and a drifted copy is caught by
 # comparing saves and judges new flows by its own configuration.
 
 source "$(dirname "$0")/lib.sh"
@@ -440,7 +440,7 @@ case_setup() {
 	ha_topo_create || { fail "topology"; return 1; }
 	config_sample -n "${NS[gw1]}" enforce || { fail "configure gw1"; return 1; }
 	# As an administrator copies it.
-	le -n "${NS[gw1]}" save | ip netns exec "${NS[gw2]}" "$LYNCEDGE" restore ||
+	le -n "${NS[gw1]}" save | "$LYNCEDGE" -n "${NS[gw2]}" restore ||
 		{ fail "lyncedge save | restore into gw2"; return 1; }
 	write_configs || { fail "configurations"; return 1; }
 }

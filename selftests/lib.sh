@@ -355,7 +355,7 @@ le() {
 		ns=${NS[$2]:-$2}
 		shift 2
 	fi
-	"$PROBE" -N "$ns" exec "$LYNCEDGE" "$@"
+	"$LYNCEDGE" -n "$ns" "$@"
 }
 
 # config_sample [-n NAMESPACE] MODE: add the sample sets above, set MODE.

@@ -89,7 +89,7 @@ import sys
 for i in range(int(sys.argv[1])):
     print("2001:db8:%x:%x::/64" % (i >> 16, i & 0xffff))' "$PREFIXES" > "$TMPD/big.txt"
 # The CLI's own peak, outside the cgroup: what it needs besides the kernel.
-CLI_PEAK=$(( $(/usr/bin/time -f %M "$PROBE" -N "$GW" exec "$LYNCEDGE" restore --set messenger "$TMPD/big.txt" 2>&1 >/dev/null | tail -1) * 1024 ))
+CLI_PEAK=$(( $(/usr/bin/time -f %M "$LYNCEDGE" -n "$GW" restore --set messenger "$TMPD/big.txt" 2>&1 >/dev/null | tail -1) * 1024 ))
 le flush messenger
 
 run_case "a ${PREFIXES}-prefix IPv6 set is charged to the loader's memory cgroup" charged

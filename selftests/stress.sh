@@ -89,8 +89,8 @@ loop_netns() {
 		ns=le-st$n-$RUN_ID
 		n=$((n + 1))
 		if ip netns add "$ns" &&
-		   "$PROBE" -N "$ns" exec "$LYNCEDGE" restore "$CONF_B" 2>> "$TMPD/netns.err" &&
-		   "$PROBE" -N "$ns" exec "$LYNCEDGE" mode monitor 2>> "$TMPD/netns.err"; then
+		   "$LYNCEDGE" -n "$ns" restore "$CONF_B" 2>> "$TMPD/netns.err" &&
+		   "$LYNCEDGE" -n "$ns" mode monitor 2>> "$TMPD/netns.err"; then
 			ok=$((ok + 1))
 		else
 			bad=$((bad + 1))
