@@ -214,6 +214,9 @@ netns_option() {
 	[ "$(le save)" = "$before" ] || fail "the gateway's configuration changed"
 	ip netns exec "$ns" sleep 30 &
 	pid=$!
+	# Once ip has entered it: the same namespace file (inode).
+	wait_until 10 eval '[ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(stat -L -c %i "/run/netns/$ns")" ]' ||
+		fail "ip netns exec did not enter $ns"
 	[ "$("$LYNCEDGE" -n "/proc/$pid/ns/net" -j save)" = "$("$LYNCEDGE" -n "$ns" -j save)" ] ||
 		fail "-n /proc/PID/ns/net is not the namespace of PID"
 	kill "$pid"
