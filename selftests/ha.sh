@@ -389,15 +389,6 @@ failover() {
 	diag "$to counters since the trigger: $(counters_delta)"
 }
 
-# counters_delta: the counters that moved since counters_mark, "name +N".
-counters_delta() {
-	local k out=
-	for k in "${CTR_KEYS[@]}"; do
-		[ "${CTR[$k]}" = "${MARK[$k]}" ] || out+=" $k +$((CTR[$k] - MARK[$k]))"
-	done
-	echo "${out:- none}"
-}
-
 FLOW_NAMES="sip-in sip-out https stun-in stun-out sip-in-rf sip-out-rf https-rf stun-in-rf stun-out-rf"
 
 report_flows() {

@@ -508,6 +508,16 @@ counters_mark() {
 	done
 }
 
+# counters_delta: after le_show and le_parse, the counters that moved since
+# counters_mark, " name +N" each.
+counters_delta() {
+	local k out=
+	for k in "${CTR_KEYS[@]}"; do
+		[ "${CTR[$k]}" = "${MARK[$k]}" ] || out+=" $k +$((CTR[$k] - MARK[$k]))"
+	done
+	echo "${out:- none}"
+}
+
 # expect_counters [KEY=SPEC...]: compare the counters' change since
 # counters_mark. KEY is a packet counter as le_parse names it (rule1,
 # ruleE9, norule, state, ...) or NAME_bytes; SPEC is N (exactly), N+ (at
