@@ -24,11 +24,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 kernels=${LYNCEDGE_TEST_KERNELS:-6.1}
 debug=${LYNCEDGE_TEST_DEBUG:-1}
-# The debug kernel runs the suite about 7 times slower than Debian's 6.1
-# (the whole suite: 70 and 92 minutes in two VMs side by side), and its build
-# and self-test already take over half an hour: by default it runs the
-# areas that feed the module hostile input and drive its memory and unload
-# paths, in one VM. LYNCEDGE_TEST_DEBUG_AREAS="A B ..." picks others;
+# The debug kernel runs the suite about 4 times slower than Debian's 6.1
+# (the whole suite: about 81 minutes of VM time, 45 in two VMs side by side),
+# and its build and self-test already take over half an hour: by default it
+# runs the areas that feed the module hostile input and drive its memory
+# and unload paths, in one VM. LYNCEDGE_TEST_DEBUG_AREAS="A B ..." picks others;
 # "all" runs every area, split over two VMs.
 debug_areas_1=${LYNCEDGE_TEST_DEBUG_AREAS:-"memcg txnowner pktfuzz nlfuzz rmmod"}
 debug_areas_2=
