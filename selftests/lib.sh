@@ -512,8 +512,9 @@ counters_mark() {
 # counters_mark, " name +N" each.
 counters_delta() {
 	local k out=
+	# A row that a profile enabled since has no mark: it counted from 0.
 	for k in "${CTR_KEYS[@]}"; do
-		[ "${CTR[$k]}" = "${MARK[$k]}" ] || out+=" $k +$((CTR[$k] - MARK[$k]))"
+		[ "${CTR[$k]}" = "${MARK[$k]:-0}" ] || out+=" $k +$((CTR[$k] - ${MARK[$k]:-0}))"
 	done
 	echo "${out:- none}"
 }

@@ -247,6 +247,10 @@ phase() {
 	if [ "$reload" = 0 ]; then
 		le_show && le_parse && diag "$name: gateway counters:$(counters_delta)"
 	fi
+	# A neighbour that failed drops what is sent to it uncounted.
+	[ "$LOST_ALLOWED" -eq 0 ] ||
+		diag "$name: the gateway's neighbours on the edge's link:" \
+		     "$(ip -s -n "$GW" neigh show dev edge | tr '\n' ';')"
 	[ "$SENT_ALLOWED" -gt 0 ] && [ "$flood" -gt 0 ] || fail "$name: the streams sent nothing"
 	[ "$(count_of restore.ok)" -ge 2 ] || fail "$name: fewer than 2 restores"
 	[ "$(count_of netns.ok)" -ge 1 ] || fail "$name: no namespace was configured"
