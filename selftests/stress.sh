@@ -283,11 +283,12 @@ edge_resolved() {
 	[ "$(ip -n "$GW" neigh show dev edge | grep -cE "^(${A4[edge]}|${A6[edge]}) .*lladdr")" = 2 ]
 }
 
-# A few datagrams of the allowed kind first, as a gateway in service has
-# resolved its neighbours: on the debug kernel the streams' first ones
-# overflowed the queue of packets waiting on the edge's neighbour
-# discovery (86 IPv6 datagrams, all counted by the kernel as unresolved
-# discards), a loss outside the firewall and before any loop ran.
+# A few datagrams of the allowed kind first, so that the phase starts on a
+# gateway that has resolved its neighbours, as one in service has. On the
+# debug kernel the steady phase still loses IPv6 datagrams between the
+# gateway's forward hook (row 6 counts every one) and the edge, partly
+# counted by the kernel as unresolved neighbour discards: the phase prints
+# those counts and, on a loss, the gateway's neighbour entries.
 resolve_edge() {
 	local fam dst
 	for fam in 4 6; do
