@@ -138,7 +138,12 @@ static void msg_put_u8(struct msg *m, uint16_t type, uint8_t v)
  */
 static int transfer(int fd, struct msg *m, uint8_t *reply, size_t *reply_len)
 {
-	static uint8_t rx[1 << 16];
+	/*
+	 * Not static: H's commit waits in here on its own thread while the
+	 * main thread talks for B. Sharing one buffer, B's replies could
+	 * overwrite H's ack before H read it, and H waited for ever.
+	 */
+	uint8_t rx[1 << 16];
 	struct nlmsghdr *nlh;
 	int n, rem;
 
