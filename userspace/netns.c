@@ -30,9 +30,9 @@ int enter_netns(const char *name)
 	int fd, err;
 
 	echo_arg(name, echo, sizeof(echo));
-	if ((size_t)snprintf(path, sizeof(path), "%s%s%s",
-			     strchr(name, '/') ? "" : NETNS_RUN_DIR,
-			     strchr(name, '/') ? "" : "/", name) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s%s",
+			     strchr(name, '/') ? "" : NETNS_RUN_DIR "/",
+			     name) >= sizeof(path))
 		return failure("network namespace '%s': name too long", echo);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
